@@ -475,7 +475,7 @@ sd_restart_policy_get_initial_delay_ms (SdRestartPolicy *self)
 /**
  * sd_restart_policy_set_initial_delay_ms:
  * @self: a #SdRestartPolicy
- * @initial_delay_ms: the new value, from 1 to %%G_MAXUINT64
+ * @initial_delay_ms: the new value, from 1 to %G_MAXUINT64
  *
  * Sets #SdRestartPolicy:initial-delay-ms.
  *
@@ -516,7 +516,7 @@ sd_restart_policy_get_max_delay_ms (SdRestartPolicy *self)
 /**
  * sd_restart_policy_set_max_delay_ms:
  * @self: a #SdRestartPolicy
- * @max_delay_ms: the new value, from 1 to %%G_MAXUINT64
+ * @max_delay_ms: the new value, from 1 to %G_MAXUINT64
  *
  * Sets #SdRestartPolicy:max-delay-ms.
  *
@@ -639,7 +639,7 @@ sd_restart_policy_get_reset_after_ms (SdRestartPolicy *self)
 /**
  * sd_restart_policy_set_reset_after_ms:
  * @self: a #SdRestartPolicy
- * @reset_after_ms: the new value, from 0 to %%G_MAXUINT64
+ * @reset_after_ms: the new value, from 0 to %G_MAXUINT64
  *
  * Sets #SdRestartPolicy:reset-after-ms.
  *
@@ -679,7 +679,7 @@ sd_restart_policy_get_wave_spawn_timeout_ms (SdRestartPolicy *self)
 /**
  * sd_restart_policy_set_wave_spawn_timeout_ms:
  * @self: a #SdRestartPolicy
- * @wave_spawn_timeout_ms: the new value, from 0 to %%G_MAXUINT64
+ * @timeout_ms: the new value, from 0 to %G_MAXUINT64
  *
  * Sets #SdRestartPolicy:wave-spawn-timeout-ms.
  *
@@ -719,7 +719,7 @@ sd_restart_policy_get_wave_stop_timeout_ms (SdRestartPolicy *self)
 /**
  * sd_restart_policy_set_wave_stop_timeout_ms:
  * @self: a #SdRestartPolicy
- * @wave_stop_timeout_ms: the new value, from 0 to %%G_MAXUINT64
+ * @timeout_ms: the new value, from 0 to %G_MAXUINT64
  *
  * Sets #SdRestartPolicy:wave-stop-timeout-ms.
  *
@@ -759,7 +759,7 @@ sd_restart_policy_get_provider_init_timeout_ms (SdRestartPolicy *self)
 /**
  * sd_restart_policy_set_provider_init_timeout_ms:
  * @self: a #SdRestartPolicy
- * @provider_init_timeout_ms: the new value, from 0 to %%G_MAXUINT64
+ * @timeout_ms: the new value, from 0 to %G_MAXUINT64
  *
  * Sets #SdRestartPolicy:provider-init-timeout-ms.
  *
@@ -799,7 +799,7 @@ sd_restart_policy_get_trigger_max_retries (SdRestartPolicy *self)
 /**
  * sd_restart_policy_set_trigger_max_retries:
  * @self: a #SdRestartPolicy
- * @trigger_max_retries: the new value, from -1 to %G_MAXINT
+ * @max_retries: the new value, from -1 to %G_MAXINT
  *
  * Sets #SdRestartPolicy:trigger-max-retries.
  *
@@ -840,7 +840,7 @@ sd_restart_policy_get_start_limit_burst (SdRestartPolicy *self)
 /**
  * sd_restart_policy_set_start_limit_burst:
  * @self: a #SdRestartPolicy
- * @start_limit_burst: the new value, from 0 to %G_MAXUINT
+ * @burst: the new value, from 0 to %G_MAXUINT
  *
  * Sets #SdRestartPolicy:start-limit-burst.
  *
@@ -880,7 +880,7 @@ sd_restart_policy_get_start_limit_interval_ms (SdRestartPolicy *self)
 /**
  * sd_restart_policy_set_start_limit_interval_ms:
  * @self: a #SdRestartPolicy
- * @start_limit_interval_ms: the new value, from 1 to %%G_MAXUINT64
+ * @interval_ms: the new value, from 1 to %G_MAXUINT64
  *
  * Sets #SdRestartPolicy:start-limit-interval-ms.
  *
