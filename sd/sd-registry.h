@@ -50,7 +50,7 @@ gboolean             sd_registry_add_type            (SdRegistry         *self,
                                                       GType               service_type,
                                                       GError            **error,
                                                       const char         *first_property_name,
-                                                      ...) G_GNUC_NULL_TERMINATED;
+                                                      ...);
 SD_AVAILABLE_IN_ALL
 gboolean             sd_registry_add_type_with_properties (SdRegistry    *self,
                                                       GType               service_type,

@@ -53,6 +53,34 @@ take_shelf_count (SdTestRecord *record,
   return record->shelf_count > 0 ? record->shelf_count + 1 : 1;
 }
 
+/* Resolves the modes that depend on the generation number. */
+static SdTestMode
+effective_mode (SdTestMode mode,
+                guint      generation)
+{
+  switch (mode)
+    {
+    case SD_TEST_FAIL_TWICE:
+      return generation <= 2 ? SD_TEST_FAIL : SD_TEST_IDLE;
+
+    case SD_TEST_FAIL_ONCE:
+      return generation <= 1 ? SD_TEST_FAIL : SD_TEST_IDLE;
+
+    case SD_TEST_FAIL_LATE:
+      return generation <= 2 ? SD_TEST_FAIL : SD_TEST_FAIL_LATE;
+
+    case SD_TEST_IDLE:
+    case SD_TEST_FAIL:
+    case SD_TEST_CLEAN_EXIT:
+    case SD_TEST_FATAL:
+    case SD_TEST_NO_HANDSHAKE:
+    case SD_TEST_IGNORE_STOP:
+    case SD_TEST_SHELF:
+    default:
+      return mode;
+    }
+}
+
 static void
 shelve_on_reload (SdContext *context,
                   gint64     count)
@@ -142,8 +170,7 @@ sd_test_service_run_async (SdService           *service,
   run->context = g_object_ref (context);
   g_task_set_task_data (task, run, async_run_free);
 
-  if (mode == SD_TEST_FAIL_TWICE)
-    mode = generation <= 2 ? SD_TEST_FAIL : SD_TEST_IDLE;
+  mode = effective_mode (mode, generation);
 
   switch (mode)
     {
@@ -180,7 +207,6 @@ sd_test_service_run_async (SdService           *service,
       break;
 
     case SD_TEST_FATAL:
-      sd_context_done (context);
       g_task_return_new_error (task, SD_SERVICE_ERROR, SD_SERVICE_ERROR_FATAL,
                                "fatal test failure");
       g_object_unref (task);
@@ -213,6 +239,7 @@ sd_test_service_run_async (SdService           *service,
       break;
 
     case SD_TEST_FAIL_TWICE:
+    case SD_TEST_FAIL_ONCE:
     default:
       g_assert_not_reached ();
     }
@@ -263,8 +290,7 @@ sd_test_blocking_run (SdService  *service,
 
   record_call (record, context);
 
-  if (mode == SD_TEST_FAIL_TWICE)
-    mode = generation <= 2 ? SD_TEST_FAIL : SD_TEST_IDLE;
+  mode = effective_mode (mode, generation);
 
   switch (mode)
     {
@@ -290,7 +316,6 @@ sd_test_blocking_run (SdService  *service,
       return TRUE;
 
     case SD_TEST_FATAL:
-      sd_context_done (context);
       g_set_error (error, SD_SERVICE_ERROR, SD_SERVICE_ERROR_FATAL, "fatal test failure");
       return FALSE;
 
@@ -318,6 +343,7 @@ sd_test_blocking_run (SdService  *service,
       return FALSE;
 
     case SD_TEST_FAIL_TWICE:
+    case SD_TEST_FAIL_ONCE:
     default:
       g_assert_not_reached ();
     }
@@ -639,4 +665,61 @@ sd_test_log_clear (void)
   g_mutex_lock (&log_lock);
   g_ptr_array_set_size (log_lines, 0);
   g_mutex_unlock (&log_lock);
+}
+
+/* ---- operator calls, synchronously ---- */
+
+typedef struct
+{
+  GAsyncResult *result;
+} OpWait;
+
+static void
+op_done_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  ((OpWait *) data)->result = g_object_ref (result);
+}
+
+static gboolean
+op_finished (gpointer data)
+{
+  return ((OpWait *) data)->result != NULL;
+}
+
+gboolean
+sd_test_op (SdDaemon    *daemon,
+            const char  *op,
+            const char  *name,
+            GError     **error)
+{
+  OpWait wait = { NULL };
+  gboolean ret;
+
+  if (g_str_equal (op, "start"))
+    sd_daemon_start_service_async (daemon, name, NULL, op_done_cb, &wait);
+  else if (g_str_equal (op, "stop"))
+    sd_daemon_stop_service_async (daemon, name, NULL, op_done_cb, &wait);
+  else if (g_str_equal (op, "restart"))
+    sd_daemon_restart_service_async (daemon, name, NULL, op_done_cb, &wait);
+  else if (g_str_equal (op, "reload"))
+    sd_daemon_reload_service_async (daemon, name, NULL, op_done_cb, &wait);
+  else
+    g_assert_not_reached ();
+
+  sd_test_wait (op_finished, &wait);
+
+  if (g_str_equal (op, "start"))
+    ret = sd_daemon_start_service_finish (daemon, wait.result, error);
+  else if (g_str_equal (op, "stop"))
+    ret = sd_daemon_stop_service_finish (daemon, wait.result, error);
+  else if (g_str_equal (op, "restart"))
+    ret = sd_daemon_restart_service_finish (daemon, wait.result, error);
+  else
+    ret = sd_daemon_reload_service_finish (daemon, wait.result, error);
+
+  g_object_unref (wait.result);
+
+  return ret;
 }

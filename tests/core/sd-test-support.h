@@ -11,11 +11,12 @@ typedef enum {
   SD_TEST_FAIL,          /* handshake, then fail at once (every generation) */
   SD_TEST_FAIL_TWICE,    /* fail in the first two generations, then idle */
   SD_TEST_CLEAN_EXIT,    /* handshake, then return success at once */
-  SD_TEST_FATAL,         /* fail with SD_SERVICE_ERROR_FATAL */
+  SD_TEST_FATAL,         /* fail with SD_SERVICE_ERROR_FATAL before the handshake */
   SD_TEST_NO_HANDSHAKE,  /* wait for the stop request without ever saying HEALTHY */
   SD_TEST_IGNORE_STOP,   /* handshake, then never return */
   SD_TEST_SHELF,         /* count generations on the shelf; shelve on NEED_RELOAD */
-  SD_TEST_FAIL_LATE,     /* idle for `run-ms`, then fail */
+  SD_TEST_FAIL_LATE,     /* fail at once in generations 1 and 2, later ones after `run_ms` */
+  SD_TEST_FAIL_ONCE,     /* fail in generation 1, then idle */
 } SdTestMode;
 
 #define SD_TYPE_TEST_SERVICE (sd_test_service_get_type ())
@@ -96,6 +97,12 @@ void       sd_test_run_async     (SdDaemon       *daemon,
                                   gboolean       *finished);
 void       sd_test_shutdown_and_wait (SdDaemon   *daemon,
                                   gboolean       *finished);
+
+/* Calls sd_daemon_<op>_service_async() (op: start, stop, restart, reload) and waits. */
+gboolean   sd_test_op            (SdDaemon       *daemon,
+                                  const char     *op,
+                                  const char     *name,
+                                  GError        **error);
 
 /* Log capture: warnings are recorded instead of aborting the test. */
 void       sd_test_init          (int            *argc,

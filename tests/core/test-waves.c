@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "sd-test-support.h"
 
 /* Every service of a lower wave starts after every service of the higher waves is HEALTHY. */
