@@ -5,6 +5,7 @@
 
 #include "sd-clock.h"
 #include "sd-context-private.h"
+#include "sd-i18n-private.h"
 #include "sd-service.h"
 
 /**
@@ -44,6 +45,20 @@ struct _SdShelf
   GHashTable      *values;  /* (owned) (lock lock) (element-type utf8 GVariant) */
 };
 
+/* One caller of sd_context_wait_shutdown_async(). A waiter costs one small allocation and
+ * no GTask: an idle asynchronous service should cost next to nothing. */
+typedef struct _SdWaiter SdWaiter;
+struct _SdWaiter
+{
+  SdWaiter            *next;
+  SdContext           *context;       /* (unowned) */
+  GAsyncReadyCallback  callback;
+  gpointer             user_data;
+  GMainContext        *main_context;  /* (owned): where the callback runs */
+  GCancellable        *cancellable;   /* (owned) (nullable): the caller's */
+  gulong               handler_id;
+};
+
 struct _SdContext
 {
   GObject          parent_instance;
@@ -56,7 +71,7 @@ struct _SdContext
   GFunc            handshake_func;
   GCancellable    *cancellable;     /* (owned) */
   GError          *previous_error;  /* (owned) (nullable) */
-  GSList          *waiters;         /* (owned) (element-type GTask) (lock lock) */
+  SdWaiter        *waiters;         /* (owned) (lock lock) */
   GMutex           lock;
   guint            generation;
   int              state;           /* (atomic) SdServiceState */
@@ -64,6 +79,26 @@ struct _SdContext
 };
 
 G_DEFINE_FINAL_TYPE (SdContext, sd_context, G_TYPE_OBJECT)
+
+/* The result handed to the callback of sd_context_wait_shutdown_async(), made when the wait
+ * completes. */
+#define SD_TYPE_WAIT_RESULT (sd_wait_result_get_type ())
+G_DECLARE_FINAL_TYPE (SdWaitResult, sd_wait_result, SD, WAIT_RESULT, GObject)
+
+struct _SdWaitResult
+{
+  GObject    parent_instance;
+  SdContext *context;    /* (owned) */
+  SdWaiter  *waiter;     /* (owned) */
+  gpointer   user_data;
+  gboolean   cancelled;
+};
+
+static void sd_wait_result_async_result_init (GAsyncResultIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (SdWaitResult, sd_wait_result, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_RESULT,
+                                                      sd_wait_result_async_result_init))
 
 static GPrivate current_context;
 
@@ -230,27 +265,116 @@ _sd_context_post (SdContext      *self,
   return _sd_event_queue_push (self->events, func, data, destroy);
 }
 
+static void sd_waiter_free (SdWaiter *waiter);
+
+static void
+sd_wait_result_finalize (GObject *object)
+{
+  g_clear_object (&SD_WAIT_RESULT (object)->context);
+  g_clear_pointer (&SD_WAIT_RESULT (object)->waiter, sd_waiter_free);
+
+  G_OBJECT_CLASS (sd_wait_result_parent_class)->finalize (object);
+}
+
+static gpointer
+sd_wait_result_get_user_data (GAsyncResult *result)
+{
+  return SD_WAIT_RESULT (result)->user_data;
+}
+
+static GObject *
+sd_wait_result_get_source_object (GAsyncResult *result)
+{
+  return g_object_ref (G_OBJECT (SD_WAIT_RESULT (result)->context));
+}
+
+static gboolean
+sd_wait_result_is_tagged (GAsyncResult *result,
+                          gpointer      source_tag)
+{
+  return source_tag == sd_context_wait_shutdown_async;
+}
+
+static void
+sd_wait_result_async_result_init (GAsyncResultIface *iface)
+{
+  iface->get_user_data = sd_wait_result_get_user_data;
+  iface->get_source_object = sd_wait_result_get_source_object;
+  iface->is_tagged = sd_wait_result_is_tagged;
+}
+
+static void
+sd_wait_result_class_init (SdWaitResultClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = sd_wait_result_finalize;
+}
+
+static void
+sd_wait_result_init (SdWaitResult *self)
+{
+}
+
+static void
+sd_waiter_free (SdWaiter *waiter)
+{
+  g_clear_object (&waiter->cancellable);
+  g_main_context_unref (waiter->main_context);
+  g_free (waiter);
+}
+
+static gboolean
+waiter_dispatch_cb (gpointer data)
+{
+  SdWaitResult *result = data;
+
+  result->waiter->callback (G_OBJECT (result->context), G_ASYNC_RESULT (result),
+                            result->user_data);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Calls the waiter's callback on its main context, never from within the caller's stack.
+ * Takes ownership of @waiter. */
+static void
+waiter_complete (SdWaiter  *waiter,
+                 SdContext *context,
+                 gboolean   cancelled)
+{
+  SdWaitResult *result;
+  GSource *source;
+
+  result = g_object_new (SD_TYPE_WAIT_RESULT, NULL);
+  result->context = g_object_ref (context);
+  result->user_data = waiter->user_data;
+  result->cancelled = cancelled;
+  result->waiter = waiter;
+
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (source, "[sd] wait for shutdown");
+  g_source_set_callback (source, waiter_dispatch_cb, result, g_object_unref);
+  g_source_attach (source, waiter->main_context);
+  g_source_unref (source);
+}
+
 static void
 complete_waiters (SdContext *self)
 {
-  GSList *waiters;
+  SdWaiter *waiters;
 
   g_mutex_lock (&self->lock);
   waiters = g_steal_pointer (&self->waiters);
   g_mutex_unlock (&self->lock);
 
-  for (GSList *l = waiters; l != NULL; l = l->next)
+  while (waiters != NULL)
     {
-      GTask *task = l->data;
-      GCancellable *cancellable = g_task_get_cancellable (task);
-      gulong handler_id = GPOINTER_TO_SIZE (g_task_get_task_data (task));
+      SdWaiter *waiter = waiters;
 
-      if (handler_id != 0)
-        g_cancellable_disconnect (cancellable, handler_id);
-      g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
+      waiters = waiter->next;
+      if (waiter->handler_id != 0)
+        g_cancellable_disconnect (waiter->cancellable, waiter->handler_id);
+      waiter_complete (waiter, self, FALSE);
     }
-  g_slist_free (waiters);
 }
 
 /*
@@ -571,28 +695,41 @@ sd_context_wait_shutdown (SdContext *self)
     sd_clock_sleep (self->clock, G_MAXUINT32, self->cancellable);
 }
 
+/* Removes @waiter from the list; FALSE if a stop completed it already. */
+static gboolean
+unlink_waiter (SdContext *self,
+               SdWaiter  *waiter)
+{
+  gboolean found = FALSE;
+
+  g_mutex_lock (&self->lock);
+  for (SdWaiter **link = &self->waiters; *link != NULL; link = &(*link)->next)
+    {
+      if (*link == waiter)
+        {
+          *link = waiter->next;
+          found = TRUE;
+          break;
+        }
+    }
+  g_mutex_unlock (&self->lock);
+
+  return found;
+}
+
 static void
 wait_cancelled_cb (GCancellable *cancellable,
                    gpointer      data)
 {
-  GTask *task = data;
-  SdContext *self = g_task_get_source_object (task);
-  GSList *link;
+  SdWaiter *waiter = data;
 
-  g_mutex_lock (&self->lock);
-  link = g_slist_find (self->waiters, task);
-  if (link != NULL)
-    self->waiters = g_slist_delete_link (self->waiters, link);
-  g_mutex_unlock (&self->lock);
-
-  if (link == NULL)
+  if (!unlink_waiter (waiter->context, waiter))
     return;
 
-  /* Not disconnected here: g_cancellable_disconnect() must not run inside the handler. The
-   * handler holds no reference beyond the task's, which is released once it returns. */
-  g_task_set_task_data (task, NULL, NULL);
-  g_task_return_error_if_cancelled (task);
-  g_object_unref (task);
+  /* Not disconnected here: g_cancellable_disconnect() must not run inside the handler; the
+   * handler has no data of its own to free. */
+  waiter->handler_id = 0;
+  waiter_complete (waiter, waiter->context, TRUE);
 }
 
 /**
@@ -603,7 +740,9 @@ wait_cancelled_cb (GCancellable *cancellable,
  * @user_data: data for @callback
  *
  * Waits until the generation must stop, without blocking. The call completes the
- * handshake (see sd_context_done()). The idle asynchronous service is just this:
+ * handshake (see sd_context_done()). @callback runs on the thread-default main context of
+ * the caller, never before this function returned. The idle asynchronous service is just
+ * this:
  *
  * |[<!-- language="C" -->
  * static void
@@ -615,7 +754,7 @@ wait_cancelled_cb (GCancellable *cancellable,
  * }
  * ]|
  *
- * A waiting generation costs no CPU and no wake-ups.
+ * A waiting generation costs no CPU, no wake-ups, and a few dozen bytes.
  *
  * Since: 1.0
  */
@@ -625,28 +764,34 @@ sd_context_wait_shutdown_async (SdContext           *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  GTask *task;
+  SdWaiter *waiter;
   gboolean stopped;
 
   g_return_if_fail (SD_IS_CONTEXT (self));
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+  g_return_if_fail (callback != NULL);
 
   implicit_done (self);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, sd_context_wait_shutdown_async);
-  g_task_set_check_cancellable (task, FALSE);
+  waiter = g_new0 (SdWaiter, 1);
+  waiter->context = self;
+  waiter->callback = callback;
+  waiter->user_data = user_data;
+  waiter->main_context = g_main_context_ref_thread_default ();
+  waiter->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
 
   g_mutex_lock (&self->lock);
   stopped = g_cancellable_is_cancelled (self->cancellable);
   if (!stopped)
-    self->waiters = g_slist_prepend (self->waiters, task);
+    {
+      waiter->next = self->waiters;
+      self->waiters = waiter;
+    }
   g_mutex_unlock (&self->lock);
 
   if (stopped)
     {
-      g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
+      waiter_complete (waiter, self, FALSE);
       return;
     }
 
@@ -654,25 +799,24 @@ sd_context_wait_shutdown_async (SdContext           *self,
     {
       gulong handler_id;
 
-      /* The list keeps the task alive until one side completes it; the extra reference
-       * covers a cancellable that is already cancelled, whose handler runs right here. */
-      g_object_ref (task);
-      handler_id = g_cancellable_connect (cancellable, G_CALLBACK (wait_cancelled_cb), task, NULL);
+      /* A cancellable that is already cancelled runs the handler right here */
+      handler_id = g_cancellable_connect (cancellable, G_CALLBACK (wait_cancelled_cb), waiter, NULL);
       if (handler_id != 0)
         {
           gboolean waiting;
 
           g_mutex_lock (&self->lock);
-          waiting = g_slist_find (self->waiters, task) != NULL;
+          waiting = FALSE;
+          for (SdWaiter *w = self->waiters; w != NULL && !waiting; w = w->next)
+            waiting = w == waiter;
           if (waiting)
-            g_task_set_task_data (task, GSIZE_TO_POINTER (handler_id), NULL);
+            waiter->handler_id = handler_id;
           g_mutex_unlock (&self->lock);
 
-          /* Completed by a stop in the meantime: nobody else will disconnect */
+          /* A stop completed the waiter in the meantime: nobody else disconnects */
           if (!waiting)
             g_cancellable_disconnect (cancellable, handler_id);
         }
-      g_object_unref (task);
     }
 }
 
@@ -695,10 +839,17 @@ sd_context_wait_shutdown_finish (SdContext     *self,
                                  GError       **error)
 {
   g_return_val_if_fail (SD_IS_CONTEXT (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == sd_context_wait_shutdown_async, FALSE);
+  g_return_val_if_fail (SD_IS_WAIT_RESULT (result), FALSE);
+  g_return_val_if_fail (SD_WAIT_RESULT (result)->context == self, FALSE);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  if (SD_WAIT_RESULT (result)->cancelled)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                           _("The wait for shutdown was cancelled"));
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 /**

@@ -462,7 +462,14 @@ _sd_daemon_unit_down (SdDaemon *self,
   g_assert (self->wave_pending > 0);
   self->wave_pending--;
   if (self->wave_pending == 0 && self->phase == SD_DAEMON_PHASE_STOPPING)
-    stop_next_wave (self);
+    {
+      if (self->wave_timer != NULL)
+        {
+          g_source_destroy (self->wave_timer);
+          g_clear_pointer (&self->wave_timer, g_source_unref);
+        }
+      stop_next_wave (self);
+    }
 }
 
 /* ---- startup waves ---- */
@@ -592,6 +599,31 @@ finish_run (SdDaemon *self)
     g_task_return_boolean (task, TRUE);
 }
 
+/* The stop deadline of a shutdown wave: abandons the generations still running. */
+static gboolean
+wave_stop_timeout_cb (gpointer data)
+{
+  SdDaemon *self = data;
+  SdWave *wave = &g_array_index (self->waves, SdWave, self->current_wave);
+  g_autoptr(GPtrArray) stuck = g_ptr_array_new ();
+
+  g_clear_pointer (&self->wave_timer, g_source_unref);
+
+  for (guint i = 0; i < wave->units->len; i++)
+    {
+      SdUnit *unit = g_ptr_array_index (wave->units, i);
+
+      if (unit->stop_pending)
+        g_ptr_array_add (stuck, unit);
+    }
+
+  /* Abandoning the last one moves on to the next wave */
+  for (guint i = 0; i < stuck->len; i++)
+    _sd_unit_abandon (g_ptr_array_index (stuck, i));
+
+  return G_SOURCE_REMOVE;
+}
+
 /* Stops the waves from the lowest priority (the last wave) up. */
 static void
 stop_next_wave (SdDaemon *self)
@@ -618,7 +650,15 @@ stop_next_wave (SdDaemon *self)
         }
 
       if (self->wave_pending > 0)
-        return;
+        {
+          /* One deadline for the wave rather than a timer per service */
+          self->wave_timer = sd_clock_create_timeout_source (self->clock,
+                                                             sd_restart_policy_get_wave_stop_timeout_ms (self->policy));
+          g_source_set_static_name (self->wave_timer, "[sd] wave stop timeout");
+          g_source_set_callback (self->wave_timer, wave_stop_timeout_cb, self, NULL);
+          g_source_attach (self->wave_timer, self->main_context);
+          return;
+        }
     }
 
   finish_run (self);

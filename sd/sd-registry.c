@@ -35,7 +35,6 @@
 typedef struct
 {
   GType        type;
-  SdService   *instance;  /* (owned) (nullable) */
   guint        n_properties;
   const char **names;     /* (owned) (array length=n_properties): interned strings */
   GValue      *values;    /* (owned) (array length=n_properties) */
@@ -45,7 +44,9 @@ struct _SdRegistry
 {
   GObject      parent_instance;
 
-  GPtrArray   *entries;       /* (owned) (element-type SdRegistryEntry) */
+  GPtrArray   *entries;       /* (owned) (element-type SdRegistryEntry): types */
+  GPtrArray   *instances;     /* (owned) (element-type SdService): ready-made services */
+  GHashTable  *instance_set;  /* (owned) (nullable) (element-type SdService): the same, to find */
   char       **include_tags;  /* (owned) (nullable) */
   char       **exclude_tags;  /* (owned) (nullable) */
   gboolean     discover;
@@ -71,7 +72,6 @@ sd_registry_entry_free (gpointer data)
 {
   SdRegistryEntry *entry = data;
 
-  g_clear_object (&entry->instance);
   for (guint i = 0; i < entry->n_properties; i++)
     g_value_unset (&entry->values[i]);
   g_free (entry->values);
@@ -85,6 +85,8 @@ sd_registry_finalize (GObject *object)
   SdRegistry *self = SD_REGISTRY (object);
 
   g_clear_pointer (&self->entries, g_ptr_array_unref);
+  g_clear_pointer (&self->instances, g_ptr_array_unref);
+  g_clear_pointer (&self->instance_set, g_hash_table_unref);
   g_clear_pointer (&self->include_tags, g_strfreev);
   g_clear_pointer (&self->exclude_tags, g_strfreev);
 
@@ -197,6 +199,7 @@ static void
 sd_registry_init (SdRegistry *self)
 {
   self->entries = g_ptr_array_new_with_free_func (sd_registry_entry_free);
+  self->instances = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 /**
@@ -514,31 +517,22 @@ sd_registry_add_service (SdRegistry  *self,
                          SdService   *service,
                          GError     **error)
 {
-  SdRegistryEntry *entry;
-
   g_return_val_if_fail (SD_IS_REGISTRY (self), FALSE);
   g_return_val_if_fail (SD_IS_SERVICE (service), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  for (guint i = 0; i < self->entries->len; i++)
-    {
-      SdRegistryEntry *other = g_ptr_array_index (self->entries, i);
+  if (self->instance_set == NULL)
+    self->instance_set = g_hash_table_new (NULL, NULL);
 
-      if (other->instance == service)
-        {
-          g_set_error (error, SD_ERROR, SD_ERROR_EXISTS,
-                       _("The service “%s” was already added"),
-                       sd_service_get_name (service));
-          return FALSE;
-        }
+  if (!g_hash_table_add (self->instance_set, service))
+    {
+      g_set_error (error, SD_ERROR, SD_ERROR_EXISTS,
+                   _("The service “%s” was already added"),
+                   sd_service_get_name (service));
+      return FALSE;
     }
 
-  entry = g_new0 (SdRegistryEntry, 1);
-  entry->type = G_OBJECT_TYPE (service);
-  entry->instance = g_object_ref (service);
-  entry->names = g_new0 (const char *, 1);
-  entry->values = g_new0 (GValue, 1);
-  g_ptr_array_add (self->entries, entry);
+  g_ptr_array_add (self->instances, g_object_ref (service));
 
   return TRUE;
 }
@@ -673,23 +667,30 @@ sd_registry_instantiate (SdRegistry  *self,
 {
   g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) selected = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) explicit_types = NULL;
   g_autofree GType *discovered = NULL;
   guint n_discovered = 0;
 
   g_return_val_if_fail (SD_IS_REGISTRY (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  explicit_types = g_hash_table_new (NULL, NULL);
+
   for (guint i = 0; i < self->entries->len; i++)
     {
       SdRegistryEntry *entry = g_ptr_array_index (self->entries, i);
-      SdService *service;
 
-      if (entry->instance != NULL)
-        service = g_object_ref (entry->instance);
-      else
-        service = (SdService *) g_object_new_with_properties (entry->type, entry->n_properties,
-                                                              entry->names, entry->values);
-      g_ptr_array_add (all, service);
+      g_ptr_array_add (all, g_object_new_with_properties (entry->type, entry->n_properties,
+                                                          entry->names, entry->values));
+      g_hash_table_add (explicit_types, GSIZE_TO_POINTER (entry->type));
+    }
+
+  for (guint i = 0; i < self->instances->len; i++)
+    {
+      SdService *service = g_ptr_array_index (self->instances, i);
+
+      g_ptr_array_add (all, g_object_ref (service));
+      g_hash_table_add (explicit_types, GSIZE_TO_POINTER (G_OBJECT_TYPE (service)));
     }
 
   if (self->discover)
@@ -697,12 +698,7 @@ sd_registry_instantiate (SdRegistry  *self,
 
   for (guint i = 0; i < n_discovered; i++)
     {
-      gboolean explicit = FALSE;
-
-      for (guint j = 0; j < self->entries->len && !explicit; j++)
-        explicit = ((SdRegistryEntry *) g_ptr_array_index (self->entries, j))->type == discovered[i];
-
-      if (explicit)
+      if (g_hash_table_contains (explicit_types, GSIZE_TO_POINTER (discovered[i])))
         continue;
 
       if (!check_service_type (discovered[i], error))

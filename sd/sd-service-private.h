@@ -27,7 +27,5 @@ void      _sd_service_set_last_error  (SdService       *self,
                                        const char      *message);
 void      _sd_service_set_next_restart_delay_ms (SdService *self,
                                        guint64          delay_ms);
-void      _sd_service_set_lane_name   (SdService       *self,
-                                       const char      *lane_name);
 
 G_END_DECLS

@@ -67,8 +67,7 @@
 typedef struct
 {
   char           *name;                  /* (owned) */
-  char          **tags;                  /* (owned) (array zero-terminated=1) */
-  char           *lane_name;             /* (owned) (nullable) */
+  char          **tags;                  /* (owned) (nullable) (array zero-terminated=1) */
   char           *last_error;            /* (owned) (nullable) (lock strings_lock) */
   SdUnit         *unit;                  /* (unowned) (nullable): set while a daemon owns it */
   gint64          since;
@@ -131,7 +130,6 @@ sd_service_finalize (GObject *object)
 
   g_clear_pointer (&priv->name, g_free);
   g_clear_pointer (&priv->tags, g_strfreev);
-  g_clear_pointer (&priv->lane_name, g_free);
   g_clear_pointer (&priv->last_error, g_free);
 
   G_OBJECT_CLASS (sd_service_parent_class)->finalize (object);
@@ -149,7 +147,7 @@ sd_service_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_NAME:
-      g_value_set_string (value, priv->name);
+      g_value_set_string (value, sd_service_get_name (self));
       break;
 
     case PROP_PRIORITY:
@@ -161,7 +159,7 @@ sd_service_get_property (GObject    *object,
       break;
 
     case PROP_TAGS:
-      g_value_set_boxed (value, priv->tags);
+      g_value_set_boxed (value, sd_service_get_tags (self));
       break;
 
     case PROP_RESTART_MODE:
@@ -233,8 +231,8 @@ set_defining_property (SdService    *self,
     case PROP_TAGS:
       g_strfreev (priv->tags);
       priv->tags = g_value_dup_boxed (value);
-      if (priv->tags == NULL)
-        priv->tags = g_new0 (char *, 1);
+      if (priv->tags != NULL && priv->tags[0] == NULL)
+        g_clear_pointer (&priv->tags, g_strfreev);
       break;
 
     case PROP_RESTART_MODE:
@@ -271,7 +269,7 @@ sd_service_set_property (GObject      *object,
   if (priv->unit != NULL)
     {
       g_critical ("The property “%s” of service “%s” cannot change once its daemon is built",
-                  pspec->name, priv->name);
+                  pspec->name, sd_service_get_name (SD_SERVICE (object)));
       return;
     }
 
@@ -309,9 +307,7 @@ sd_service_constructed (GObject *object)
     }
   g_mutex_unlock (&defaults_lock);
 
-  if (priv->name == NULL)
-    priv->name = sd_service_type_dup_default_name (G_OBJECT_TYPE (object));
-
+  /* Without a name, sd_service_get_name() derives one from the type when first asked */
   priv->constructed = TRUE;
 }
 
@@ -499,7 +495,6 @@ sd_service_init (SdService *self)
   priv->lane = SD_LANE_STANDARD;
   priv->restart_mode = SD_RESTART_MODE_ALWAYS;
   priv->reloadable = TRUE;
-  priv->tags = g_new0 (char *, 1);
   priv->state = SD_SERVICE_STATE_INITIALIZING;
 }
 
@@ -666,7 +661,6 @@ gboolean
 _sd_service_check (SdService  *self,
                    GError    **error)
 {
-  SdServicePrivate *priv = sd_service_get_instance_private (self);
   SdServiceClass *klass = SD_SERVICE_GET_CLASS (self);
   const char *type_name = G_OBJECT_TYPE_NAME (self);
 
@@ -704,7 +698,7 @@ _sd_service_check (SdService  *self,
       return FALSE;
     }
 
-  if (!_sd_service_name_is_valid (priv->name, error))
+  if (!_sd_service_name_is_valid (sd_service_get_name (self), error))
     {
       g_prefix_error (error, "%s: ", type_name);
       return FALSE;
@@ -804,26 +798,6 @@ _sd_service_set_next_restart_delay_ms (SdService *self,
 
   priv->next_restart_delay_ms = delay_ms;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEXT_RESTART_DELAY_MS]);
-}
-
-void
-_sd_service_set_lane_name (SdService  *self,
-                           const char *lane_name)
-{
-  SdServicePrivate *priv = sd_service_get_instance_private (self);
-  gboolean changed;
-
-  g_mutex_lock (&strings_lock);
-  changed = g_strcmp0 (priv->lane_name, lane_name) != 0;
-  if (changed)
-    {
-      g_free (priv->lane_name);
-      priv->lane_name = g_strdup (lane_name);
-    }
-  g_mutex_unlock (&strings_lock);
-
-  if (changed)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LANE_NAME]);
 }
 
 /**
@@ -994,7 +968,13 @@ sd_service_type_dup_default_name (GType service_type)
   if (out->len == 0)
     g_string_append (out, "service");
 
-  return g_string_free (out, FALSE);
+  /* Copy out of the GString's oversized buffer: the name lives as long as the service */
+  {
+    char *name = g_strndup (out->str, out->len);
+
+    g_string_free (out, TRUE);
+    return name;
+  }
 }
 
 /**
@@ -1011,10 +991,23 @@ const char *
 sd_service_get_name (SdService *self)
 {
   SdServicePrivate *priv = sd_service_get_instance_private (self);
+  const char *name;
 
   g_return_val_if_fail (SD_IS_SERVICE (self), NULL);
 
-  return priv->name;
+  name = g_atomic_pointer_get (&priv->name);
+  if G_LIKELY (name != NULL)
+    return name;
+
+  /* Derived on first use, not at construction: most services are given a name, and the
+   * string is set once and then never freed before the service. */
+  g_mutex_lock (&strings_lock);
+  if (priv->name == NULL)
+    g_atomic_pointer_set (&priv->name, sd_service_type_dup_default_name (G_OBJECT_TYPE (self)));
+  name = priv->name;
+  g_mutex_unlock (&strings_lock);
+
+  return name;
 }
 
 /**
@@ -1062,7 +1055,6 @@ sd_service_get_lane (SdService *self)
  * @self: a #SdService
  *
  * Gets #SdService:lane-name: the full name of the lane, such as `isolated:my-service`.
- * Before the daemon runs it is derived from #SdService:lane and the name.
  *
  * Returns: (transfer full): the lane name
  *
@@ -1072,23 +1064,13 @@ char *
 sd_service_dup_lane_name (SdService *self)
 {
   SdServicePrivate *priv = sd_service_get_instance_private (self);
-  char *ret;
 
   g_return_val_if_fail (SD_IS_SERVICE (self), NULL);
 
-  g_mutex_lock (&strings_lock);
-  ret = g_strdup (priv->lane_name);
-  g_mutex_unlock (&strings_lock);
+  if (priv->lane == SD_LANE_ISOLATED)
+    return g_strdup_printf ("isolated:%s", sd_service_get_name (self));
 
-  if (ret == NULL)
-    {
-      if (priv->lane == SD_LANE_ISOLATED)
-        ret = g_strdup_printf ("isolated:%s", priv->name);
-      else
-        ret = g_strdup (sd_lane_to_string (priv->lane));
-    }
-
-  return ret;
+  return g_strdup (sd_lane_to_string (priv->lane));
 }
 
 /**
@@ -1105,10 +1087,11 @@ const char * const *
 sd_service_get_tags (SdService *self)
 {
   SdServicePrivate *priv = sd_service_get_instance_private (self);
+  static const char * const no_tags[] = { NULL };
 
   g_return_val_if_fail (SD_IS_SERVICE (self), NULL);
 
-  return (const char * const *) priv->tags;
+  return priv->tags ? (const char * const *) priv->tags : no_tags;
 }
 
 /**
@@ -1131,7 +1114,7 @@ sd_service_has_tag (SdService  *self,
   g_return_val_if_fail (SD_IS_SERVICE (self), FALSE);
   g_return_val_if_fail (tag != NULL, FALSE);
 
-  return g_strv_contains ((const char * const *) priv->tags, tag);
+  return priv->tags != NULL && g_strv_contains ((const char * const *) priv->tags, tag);
 }
 
 /**

@@ -41,29 +41,35 @@ typedef enum {
  * The supervisor's record of one service in one daemon. Every field is owned by the thread
  * that runs the daemon; generations talk to it only through the daemon's event queue.
  */
+/* The parts of a unit that most services never need, allocated on first use. */
+typedef struct
+{
+  GThread        *thread;          /* (owned) (nullable): the blocking generation's thread */
+  GError         *previous_error;  /* (owned) (nullable): how the last generation failed */
+  gint64         *start_times;     /* (owned) (nullable): ring of start times for the budget */
+  GSList         *ops;             /* (owned) (element-type SdOp): pending operator calls */
+  guint           n_start_times;
+  guint           start_times_len;
+} SdUnitExtra;
+
 struct _SdUnit
 {
   SdDaemon       *daemon;          /* (unowned) */
   SdService      *service;         /* (owned) */
   SdLaneRuntime  *lane;            /* (owned) (nullable): async services, once started */
   SdContext      *context;         /* (owned) (nullable): the live generation */
-  GThread        *thread;          /* (owned) (nullable): its thread, for blocking services */
   GSource        *timer;           /* (owned) (nullable): backoff or stop timeout */
-  SdShelf        *shelf;           /* (owned) */
-  GError         *previous_error;  /* (owned) (nullable): how the last generation failed */
-  gint64         *start_times;     /* (owned) (nullable): ring of start times for the budget */
-  GSList         *ops;             /* (owned) (element-type SdOp): pending operator calls */
+  SdShelf        *shelf;           /* (owned) (nullable): from the first generation on */
+  SdUnitExtra    *extra;           /* (owned) (nullable) */
   gint64          started_at;      /* monotonic time the live generation started */
   guint           generation;
   guint           n_restarts;
   guint           failures;        /* consecutive failures, for the backoff */
-  guint           n_start_times;
-  guint           start_times_len;
   guint8          phase;           /* SdUnitPhase */
   guint8          stop_reason;     /* SdStopReason */
   guint8          backoff_state;   /* SdServiceState of the pending restart */
-  guint           wave_pending : 1;
-  guint           stop_pending : 1;
+  guint8          wave_pending : 1;
+  guint8          stop_pending : 1;
 };
 
 SdUnit   *_sd_unit_new          (SdDaemon     *daemon,
@@ -82,5 +88,6 @@ void      _sd_unit_fail_ops     (SdUnit       *unit,
                                  gboolean      keep_stops,
                                  const GError *error);
 gboolean  _sd_unit_is_settled   (SdUnit       *unit);
+void      _sd_unit_abandon      (SdUnit       *unit);
 
 G_END_DECLS

@@ -42,6 +42,15 @@ static void unit_check_ops (SdUnit *unit);
 static void generation_done_cb (gpointer data,
                                 gpointer unused);
 
+static SdUnitExtra *
+unit_extra (SdUnit *unit)
+{
+  if (unit->extra == NULL)
+    unit->extra = g_new0 (SdUnitExtra, 1);
+
+  return unit->extra;
+}
+
 static SdRestartPolicy *
 unit_policy (SdUnit *unit)
 {
@@ -82,10 +91,12 @@ static void
 unit_set_error (SdUnit       *unit,
                 const GError *error)
 {
-  g_clear_error (&unit->previous_error);
+  if (unit->extra != NULL)
+    g_clear_error (&unit->extra->previous_error);
+
   if (error != NULL)
     {
-      unit->previous_error = g_error_copy (error);
+      unit_extra (unit)->previous_error = g_error_copy (error);
       _sd_service_set_last_error (unit->service, error->message);
     }
 }
@@ -134,7 +145,6 @@ _sd_unit_new (SdDaemon  *daemon,
 
   unit->daemon = daemon;
   unit->service = g_object_ref (service);
-  unit->shelf = _sd_shelf_new ();
   unit->phase = SD_UNIT_IDLE;
   _sd_service_set_unit (service, unit);
 
@@ -150,13 +160,17 @@ _sd_unit_free (SdUnit *unit)
   _sd_unit_fail_ops (unit, FALSE, error);
 
   unit_clear_timer (unit);
-  /* A generation still live here was abandoned: let its thread finish on its own. */
-  g_clear_pointer (&unit->thread, g_thread_unref);
+  if (unit->extra != NULL)
+    {
+      /* A generation still live here was abandoned: let its thread finish on its own. */
+      g_clear_pointer (&unit->extra->thread, g_thread_unref);
+      g_clear_error (&unit->extra->previous_error);
+      g_free (unit->extra->start_times);
+      g_clear_pointer (&unit->extra, g_free);
+    }
   g_clear_object (&unit->context);
   g_clear_pointer (&unit->lane, _sd_lane_runtime_unref);
   g_clear_pointer (&unit->shelf, _sd_shelf_unref);
-  g_clear_error (&unit->previous_error);
-  g_free (unit->start_times);
   _sd_service_set_unit (unit->service, NULL);
   g_clear_object (&unit->service);
   g_free (unit);
@@ -195,30 +209,32 @@ unit_budget_allows_start (SdUnit *unit)
   guint burst = sd_restart_policy_get_start_limit_burst (policy);
   gint64 interval_us = (gint64) sd_restart_policy_get_start_limit_interval_ms (policy) * 1000;
   gint64 now = sd_clock_get_monotonic_time (unit_clock (unit));
+  SdUnitExtra *extra;
   guint in_window = 0;
 
   if (burst == 0)
     return TRUE;
 
-  if (unit->start_times_len != burst)
+  extra = unit_extra (unit);
+  if (extra->start_times_len != burst)
     {
-      g_free (unit->start_times);
-      unit->start_times = g_new0 (gint64, burst);
-      unit->start_times_len = burst;
-      unit->n_start_times = 0;
+      g_free (extra->start_times);
+      extra->start_times = g_new0 (gint64, burst);
+      extra->start_times_len = burst;
+      extra->n_start_times = 0;
     }
 
-  for (guint i = 0; i < MIN (unit->n_start_times, burst); i++)
+  for (guint i = 0; i < MIN (extra->n_start_times, burst); i++)
     {
-      if (now - unit->start_times[i] < interval_us)
+      if (now - extra->start_times[i] < interval_us)
         in_window++;
     }
 
   if (in_window >= burst)
     return FALSE;
 
-  unit->start_times[unit->n_start_times % burst] = now;
-  unit->n_start_times++;
+  extra->start_times[extra->n_start_times % burst] = now;
+  extra->n_start_times++;
 
   return TRUE;
 }
@@ -226,7 +242,8 @@ unit_budget_allows_start (SdUnit *unit)
 static void
 unit_reset_budget (SdUnit *unit)
 {
-  unit->n_start_times = 0;
+  if (unit->extra != NULL)
+    unit->extra->n_start_times = 0;
   unit->failures = 0;
 }
 
@@ -488,10 +505,10 @@ generation_done_cb (gpointer data,
       return;
     }
 
-  if (unit->thread != NULL)
+  if (unit->extra != NULL && unit->extra->thread != NULL)
     {
       /* The thread posted this as its last act: joining is immediate */
-      g_thread_join (g_steal_pointer (&unit->thread));
+      g_thread_join (g_steal_pointer (&unit->extra->thread));
     }
 
   /* Returning G_IO_ERROR_CANCELLED is the GIO way to answer a cancelled cancellable: after
@@ -549,12 +566,15 @@ unit_spawn (SdUnit         *unit,
   if (!sd_service_is_blocking (service) && unit->lane == NULL)
     {
       unit->lane = _sd_daemon_acquire_lane (unit->daemon, unit);
-      _sd_service_set_lane_name (service, _sd_lane_runtime_get_name (unit->lane));
     }
+
+  if (unit->shelf == NULL)
+    unit->shelf = _sd_shelf_new ();
 
   context = _sd_context_new (service, unit, unit->generation, state,
                              unit_clock (unit), unit->shelf,
-                             state == SD_SERVICE_STATE_RECOVERING ? unit->previous_error : NULL,
+                             state == SD_SERVICE_STATE_RECOVERING && unit->extra
+                               ? unit->extra->previous_error : NULL,
                              _sd_daemon_get_events (unit->daemon),
                              handshake_cb);
   unit->context = context;
@@ -570,9 +590,11 @@ unit_spawn (SdUnit         *unit,
       g_autofree char *thread_name = _sd_thread_name_for ("sd:", unit_name (unit));
       GError *error = NULL;
 
-      unit->thread = g_thread_try_new (thread_name, blocking_thread_func,
-                                       g_object_ref (context), &error);
-      if (unit->thread == NULL)
+      GThread *thread = g_thread_try_new (thread_name, blocking_thread_func,
+                                          g_object_ref (context), &error);
+
+      unit_extra (unit)->thread = thread;
+      if (thread == NULL)
         {
           g_prefix_error (&error, _("Could not start a thread for %s: "), unit_name (unit));
           post_generation_done (context, FALSE, error);
@@ -589,15 +611,22 @@ unit_spawn (SdUnit         *unit,
     }
 }
 
-static gboolean
-stop_timeout_cb (gpointer data)
+/*
+ * Gives up on a generation that did not stop within the stop timeout: its thread is
+ * detached (or its lane marked stuck, so it is never joined) and the unit goes on as if the
+ * generation had returned.
+ */
+void
+_sd_unit_abandon (SdUnit *unit)
 {
-  SdUnit *unit = data;
   g_autoptr(GError) error = NULL;
   g_autoptr(SdContext) context = NULL;
   guint64 timeout = sd_restart_policy_get_wave_stop_timeout_ms (unit_policy (unit));
 
-  g_clear_pointer (&unit->timer, g_source_unref);
+  if (unit->context == NULL || unit->phase != SD_UNIT_STOPPING)
+    return;
+
+  unit_clear_timer (unit);
 
   context = g_steal_pointer (&unit->context);
   error = g_error_new (SD_ERROR, SD_ERROR_TIMEOUT,
@@ -605,9 +634,9 @@ stop_timeout_cb (gpointer data)
                        sd_context_get_generation (context), unit_name (unit), timeout);
   _sd_log (G_LOG_LEVEL_WARNING, unit_name (unit), "%s", error->message);
 
-  if (unit->thread != NULL)
+  if (unit->extra != NULL && unit->extra->thread != NULL)
     {
-      g_thread_unref (g_steal_pointer (&unit->thread));
+      g_thread_unref (g_steal_pointer (&unit->extra->thread));
     }
   else if (unit->lane != NULL && _sd_lane_runtime_get_kind (unit->lane) != SD_LANE_STANDARD)
     {
@@ -620,6 +649,15 @@ stop_timeout_cb (gpointer data)
 
   unit_set_error (unit, error);
   unit_after_generation (unit, error);
+}
+
+static gboolean
+stop_timeout_cb (gpointer data)
+{
+  SdUnit *unit = data;
+
+  g_clear_pointer (&unit->timer, g_source_unref);
+  _sd_unit_abandon (unit);
 
   return G_SOURCE_REMOVE;
 }
@@ -642,8 +680,10 @@ unit_request_stop (SdUnit       *unit,
   if (unit->phase != SD_UNIT_STOPPING)
     {
       unit->phase = SD_UNIT_STOPPING;
-      unit_set_timer (unit, sd_restart_policy_get_wave_stop_timeout_ms (unit_policy (unit)),
-                      stop_timeout_cb);
+      /* A shutdown wave keeps one deadline for all its units (see stop_next_wave()) */
+      if (reason != SD_STOP_SHUTDOWN)
+        unit_set_timer (unit, sd_restart_policy_get_wave_stop_timeout_ms (unit_policy (unit)),
+                        stop_timeout_cb);
     }
 
   unit_set_state (unit, state);
@@ -774,7 +814,7 @@ op_complete (SdOp   *op,
 {
   SdUnit *unit = op->unit;
 
-  unit->ops = g_slist_remove (unit->ops, op);
+  unit->extra->ops = g_slist_remove (unit->extra->ops, op);
   if (error != NULL)
     g_task_return_error (op->task, error);
   else
@@ -800,7 +840,7 @@ static void
 unit_check_ops (SdUnit *unit)
 {
   SdServiceState state = sd_service_get_state (unit->service);
-  GSList *l = unit->ops;
+  GSList *l = unit->extra ? unit->extra->ops : NULL;
 
   while (l != NULL)
     {
@@ -867,7 +907,7 @@ _sd_unit_add_op (SdUnit   *unit,
   g_source_set_callback (op->timeout, op_timeout_cb, op, NULL);
   g_source_attach (op->timeout, _sd_daemon_get_main_context (unit->daemon));
 
-  unit->ops = g_slist_append (unit->ops, op);
+  unit_extra (unit)->ops = g_slist_append (unit_extra (unit)->ops, op);
   unit_check_ops (unit);
 }
 
@@ -876,7 +916,7 @@ _sd_unit_fail_ops (SdUnit       *unit,
                    gboolean      keep_stops,
                    const GError *error)
 {
-  GSList *l = unit->ops;
+  GSList *l = unit->extra ? unit->extra->ops : NULL;
 
   while (l != NULL)
     {
