@@ -4,6 +4,7 @@
 #include "sd-daemon.h"
 
 #include <glib-unix.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -496,7 +497,7 @@ wave_timeout_cb (gpointer data)
     }
 
   _sd_log (G_LOG_LEVEL_WARNING, NULL,
-           _("Startup wave %u (priority %u) is not healthy after %" G_GUINT64_FORMAT " ms; "
+           _("Startup wave %u (priority %u) is not healthy after %" PRIu64 " ms; "
              "going on without waiting for: %s"),
            self->current_wave + 1, wave->priority,
            sd_restart_policy_get_wave_spawn_timeout_ms (self->policy), names->str);

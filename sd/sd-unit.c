@@ -3,6 +3,8 @@
 
 #include "sd-unit-private.h"
 
+#include <inttypes.h>
+
 #include "sd-clock.h"
 #include "sd-daemon-private.h"
 #include "sd-error.h"
@@ -484,7 +486,7 @@ unit_after_generation (SdUnit       *unit,
     guint64 delay = sd_restart_policy_compute_delay_ms (policy, unit->failures);
 
     _sd_log (G_LOG_LEVEL_WARNING, name,
-             _("%s failed (attempt %u): %s; restarting in %" G_GUINT64_FORMAT " ms"),
+             _("%s failed (attempt %u): %s; restarting in %" PRIu64 " ms"),
              name, unit->failures, error->message, delay);
     unit_schedule_restart (unit, SD_SERVICE_STATE_RECOVERING, delay);
   }
@@ -547,7 +549,7 @@ unit_spawn (SdUnit         *unit,
       SdRestartPolicy *policy = unit_policy (unit);
 
       error = g_error_new (SD_ERROR, SD_ERROR_FAILED,
-                           _("%s hit its start limit: %u starts within %" G_GUINT64_FORMAT " ms"),
+                           _("%s hit its start limit: %u starts within %" PRIu64 " ms"),
                            unit_name (unit),
                            sd_restart_policy_get_start_limit_burst (policy),
                            sd_restart_policy_get_start_limit_interval_ms (policy));
@@ -630,7 +632,7 @@ _sd_unit_abandon (SdUnit *unit)
 
   context = g_steal_pointer (&unit->context);
   error = g_error_new (SD_ERROR, SD_ERROR_TIMEOUT,
-                       _("Generation %u of %s did not stop within %" G_GUINT64_FORMAT " ms and was abandoned"),
+                       _("Generation %u of %s did not stop within %" PRIu64 " ms and was abandoned"),
                        sd_context_get_generation (context), unit_name (unit), timeout);
   _sd_log (G_LOG_LEVEL_WARNING, unit_name (unit), "%s", error->message);
 
