@@ -11,7 +11,8 @@ G_BEGIN_DECLS
  *
  * The GVariant values a service set aside with sd_context_shelve(). It belongs to the
  * service's supervisor record and outlives generations; each context holds a reference so
- * that even an abandoned generation can still write to it safely.
+ * that even an abandoned generation can still write to it safely. It is made by the first
+ * sd_context_shelve() of a service and adopted by the unit when that generation ends.
  */
 typedef struct _SdShelf SdShelf;
 
@@ -39,12 +40,16 @@ SdContext *_sd_context_new          (SdService      *service,
                                      SdEventQueue   *events,
                                      GFunc           handshake_func);
 gpointer   _sd_context_get_unit     (SdContext      *self);
+SdShelf   *_sd_context_get_shelf    (SdContext      *self);
 gboolean   _sd_context_post         (SdContext      *self,
                                      GFunc           func,
                                      gpointer        data,
                                      GDestroyNotify  destroy);
 void       _sd_context_request_stop (SdContext      *self,
                                      SdServiceState  state);
+gboolean   _sd_context_finish_wait  (GAsyncResult   *result,
+                                     gboolean       *handled,
+                                     GError        **error);
 SdContext *_sd_context_push_current (SdContext      *self);
 void       _sd_context_pop_current  (SdContext      *previous);
 

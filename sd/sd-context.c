@@ -33,6 +33,11 @@
  * Code deeper in the call stack finds the context of the generation it runs in with
  * sd_context_get_current().
  *
+ * A context is itself the #GCancellable of its generation (one object less per running
+ * service): sd_context_get_cancellable() returns it as such, and it can be passed to any GIO
+ * call directly. Cancelling it by hand ends the generation as a stop request would, without
+ * telling the supervisor why.
+ *
  * All functions of a context are safe to call from any thread.
  *
  * Since: 1.0
@@ -48,37 +53,46 @@ struct _SdShelf
 /* One caller of sd_context_wait_shutdown_async(). A waiter costs one small allocation and
  * no GTask: an idle asynchronous service should cost next to nothing. */
 typedef struct _SdWaiter SdWaiter;
+
+/* Only a waiter with a cancellable of its own needs these */
+typedef struct
+{
+  SdContext           *context;       /* (unowned) */
+  GCancellable        *cancellable;   /* (owned) */
+  gulong               handler_id;
+} SdWaiterCancel;
+
 struct _SdWaiter
 {
   SdWaiter            *next;
-  SdContext           *context;       /* (unowned) */
   GAsyncReadyCallback  callback;
   gpointer             user_data;
   GMainContext        *main_context;  /* (owned): where the callback runs */
-  GCancellable        *cancellable;   /* (owned) (nullable): the caller's */
-  gulong               handler_id;
+  SdWaiterCancel      *cancel;        /* (owned) (nullable) */
 };
 
 struct _SdContext
 {
-  GObject          parent_instance;
+  GCancellable     parent_instance;
 
   SdService       *service;         /* (owned) */
   gpointer         unit;            /* (unowned): an opaque token of the daemon */
   SdClock         *clock;           /* (owned) */
-  SdShelf         *shelf;           /* (owned) */
+  SdShelf         *shelf;           /* (owned) (nullable) (atomic): created by the first shelve */
   SdEventQueue    *events;          /* (owned) */
   GFunc            handshake_func;
-  GCancellable    *cancellable;     /* (owned) */
   GError          *previous_error;  /* (owned) (nullable) */
-  SdWaiter        *waiters;         /* (owned) (lock lock) */
-  GMutex           lock;
+  SdWaiter        *waiters;         /* (owned) (lock waiters_lock) */
   guint            generation;
   int              state;           /* (atomic) SdServiceState */
   int              handshaken;      /* (atomic) */
 };
 
-G_DEFINE_FINAL_TYPE (SdContext, sd_context, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (SdContext, sd_context, G_TYPE_CANCELLABLE)
+
+/* Guards the waiter lists of all contexts: they change twice per wait, so one lock shared by
+ * every context costs nothing and keeps each context small. */
+static GMutex waiters_lock;
 
 /* The result handed to the callback of sd_context_wait_shutdown_async(), made when the wait
  * completes. */
@@ -113,9 +127,7 @@ sd_context_finalize (GObject *object)
   g_clear_object (&self->clock);
   g_clear_pointer (&self->shelf, _sd_shelf_unref);
   g_clear_pointer (&self->events, _sd_event_queue_unref);
-  g_clear_object (&self->cancellable);
   g_clear_error (&self->previous_error);
-  g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (sd_context_parent_class)->finalize (object);
 }
@@ -131,7 +143,6 @@ sd_context_class_init (SdContextClass *klass)
 static void
 sd_context_init (SdContext *self)
 {
-  g_mutex_init (&self->lock);
 }
 
 SdShelf *
@@ -240,11 +251,10 @@ _sd_context_new (SdService      *service,
   self->generation = generation;
   self->state = initial_state;
   self->clock = g_object_ref (clock);
-  self->shelf = _sd_shelf_ref (shelf);
+  self->shelf = shelf ? _sd_shelf_ref (shelf) : NULL;
   self->previous_error = previous_error ? g_error_copy (previous_error) : NULL;
   self->events = _sd_event_queue_ref (events);
   self->handshake_func = handshake_func;
-  self->cancellable = g_cancellable_new ();
 
   return self;
 }
@@ -253,6 +263,35 @@ gpointer
 _sd_context_get_unit (SdContext *self)
 {
   return self->unit;
+}
+
+/* The shelf this generation used, if any: the daemon adopts it when the generation ends. */
+SdShelf *
+_sd_context_get_shelf (SdContext *self)
+{
+  return g_atomic_pointer_get (&self->shelf);
+}
+
+/* Most services never shelve anything: a shelf is made on first use, by whichever thread. */
+static SdShelf *
+context_ensure_shelf (SdContext *self)
+{
+  SdShelf *shelf = g_atomic_pointer_get (&self->shelf);
+
+  if (shelf == NULL)
+    {
+      SdShelf *fresh = _sd_shelf_new ();
+
+      if (g_atomic_pointer_compare_and_exchange (&self->shelf, NULL, fresh))
+        shelf = fresh;
+      else
+        {
+          _sd_shelf_unref (fresh);
+          shelf = g_atomic_pointer_get (&self->shelf);
+        }
+    }
+
+  return shelf;
 }
 
 /* Runs @func on the daemon's thread; dropped (with @destroy) once the daemon finished. */
@@ -317,7 +356,11 @@ sd_wait_result_init (SdWaitResult *self)
 static void
 sd_waiter_free (SdWaiter *waiter)
 {
-  g_clear_object (&waiter->cancellable);
+  if (waiter->cancel != NULL)
+    {
+      g_clear_object (&waiter->cancel->cancellable);
+      g_free (waiter->cancel);
+    }
   g_main_context_unref (waiter->main_context);
   g_free (waiter);
 }
@@ -362,17 +405,17 @@ complete_waiters (SdContext *self)
 {
   SdWaiter *waiters;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&waiters_lock);
   waiters = g_steal_pointer (&self->waiters);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&waiters_lock);
 
   while (waiters != NULL)
     {
       SdWaiter *waiter = waiters;
 
       waiters = waiter->next;
-      if (waiter->handler_id != 0)
-        g_cancellable_disconnect (waiter->cancellable, waiter->handler_id);
+      if (waiter->cancel != NULL && waiter->cancel->handler_id != 0)
+        g_cancellable_disconnect (waiter->cancel->cancellable, waiter->cancel->handler_id);
       waiter_complete (waiter, self, FALSE);
     }
 }
@@ -396,7 +439,7 @@ _sd_context_request_stop (SdContext      *self,
     }
   while (!g_atomic_int_compare_and_exchange (&self->state, old, state));
 
-  g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (G_CANCELLABLE (self));
   complete_waiters (self);
 }
 
@@ -521,8 +564,8 @@ sd_context_get_clock (SdContext *self)
  * sd_context_get_cancellable:
  * @self: a #SdContext
  *
- * Gets the cancellable of this generation. It is cancelled when the generation must stop:
- * daemon shutdown, an operator's stop or restart, or a reload.
+ * Gets the cancellable of this generation — the context itself. It is cancelled when the
+ * generation must stop: daemon shutdown, an operator's stop or restart, or a reload.
  *
  * Returns: (transfer none): the cancellable
  *
@@ -533,7 +576,7 @@ sd_context_get_cancellable (SdContext *self)
 {
   g_return_val_if_fail (SD_IS_CONTEXT (self), NULL);
 
-  return self->cancellable;
+  return G_CANCELLABLE (self);
 }
 
 /**
@@ -647,7 +690,7 @@ sd_context_is_shutdown (SdContext *self)
 
   implicit_done (self);
 
-  return g_cancellable_is_cancelled (self->cancellable);
+  return g_cancellable_is_cancelled (G_CANCELLABLE (self));
 }
 
 /**
@@ -672,7 +715,7 @@ sd_context_sleep (SdContext *self,
 
   implicit_done (self);
 
-  return sd_clock_sleep (self->clock, duration_ms, self->cancellable);
+  return sd_clock_sleep (self->clock, duration_ms, G_CANCELLABLE (self));
 }
 
 /**
@@ -691,8 +734,8 @@ sd_context_wait_shutdown (SdContext *self)
 
   implicit_done (self);
 
-  while (!g_cancellable_is_cancelled (self->cancellable))
-    sd_clock_sleep (self->clock, G_MAXUINT32, self->cancellable);
+  while (!g_cancellable_is_cancelled (G_CANCELLABLE (self)))
+    sd_clock_sleep (self->clock, G_MAXUINT32, G_CANCELLABLE (self));
 }
 
 /* Removes @waiter from the list; FALSE if a stop completed it already. */
@@ -702,7 +745,7 @@ unlink_waiter (SdContext *self,
 {
   gboolean found = FALSE;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&waiters_lock);
   for (SdWaiter **link = &self->waiters; *link != NULL; link = &(*link)->next)
     {
       if (*link == waiter)
@@ -712,7 +755,7 @@ unlink_waiter (SdContext *self,
           break;
         }
     }
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&waiters_lock);
 
   return found;
 }
@@ -723,13 +766,15 @@ wait_cancelled_cb (GCancellable *cancellable,
 {
   SdWaiter *waiter = data;
 
-  if (!unlink_waiter (waiter->context, waiter))
+  SdContext *context = waiter->cancel->context;
+
+  if (!unlink_waiter (context, waiter))
     return;
 
   /* Not disconnected here: g_cancellable_disconnect() must not run inside the handler; the
    * handler has no data of its own to free. */
-  waiter->handler_id = 0;
-  waiter_complete (waiter, waiter->context, TRUE);
+  waiter->cancel->handler_id = 0;
+  waiter_complete (waiter, context, TRUE);
 }
 
 /**
@@ -754,6 +799,19 @@ wait_cancelled_cb (GCancellable *cancellable,
  * }
  * ]|
  *
+ * A service whose body only waits may hand its own callback over, and needs no
+ * `run_finish()` of its own (the default one finishes the wait):
+ *
+ * |[<!-- language="C" -->
+ * static void
+ * my_idle_run_async (SdService *service, SdContext *context, GCancellable *cancellable,
+ *                    GAsyncReadyCallback callback, gpointer user_data)
+ * {
+ *   // attach the service's sources to g_main_context_get_thread_default () here
+ *   sd_context_wait_shutdown_async (context, NULL, callback, user_data);
+ * }
+ * ]|
+ *
  * A waiting generation costs no CPU, no wake-ups, and a few dozen bytes.
  *
  * Since: 1.0
@@ -774,20 +832,24 @@ sd_context_wait_shutdown_async (SdContext           *self,
   implicit_done (self);
 
   waiter = g_new0 (SdWaiter, 1);
-  waiter->context = self;
   waiter->callback = callback;
   waiter->user_data = user_data;
   waiter->main_context = g_main_context_ref_thread_default ();
-  waiter->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  if (cancellable != NULL)
+    {
+      waiter->cancel = g_new0 (SdWaiterCancel, 1);
+      waiter->cancel->context = self;
+      waiter->cancel->cancellable = g_object_ref (cancellable);
+    }
 
-  g_mutex_lock (&self->lock);
-  stopped = g_cancellable_is_cancelled (self->cancellable);
+  g_mutex_lock (&waiters_lock);
+  stopped = g_cancellable_is_cancelled (G_CANCELLABLE (self));
   if (!stopped)
     {
       waiter->next = self->waiters;
       self->waiters = waiter;
     }
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&waiters_lock);
 
   if (stopped)
     {
@@ -805,13 +867,13 @@ sd_context_wait_shutdown_async (SdContext           *self,
         {
           gboolean waiting;
 
-          g_mutex_lock (&self->lock);
+          g_mutex_lock (&waiters_lock);
           waiting = FALSE;
           for (SdWaiter *w = self->waiters; w != NULL && !waiting; w = w->next)
             waiting = w == waiter;
           if (waiting)
-            waiter->handler_id = handler_id;
-          g_mutex_unlock (&self->lock);
+            waiter->cancel->handler_id = handler_id;
+          g_mutex_unlock (&waiters_lock);
 
           /* A stop completed the waiter in the meantime: nobody else disconnects */
           if (!waiting)
@@ -852,6 +914,24 @@ sd_context_wait_shutdown_finish (SdContext     *self,
   return TRUE;
 }
 
+/*
+ * _sd_context_finish_wait:
+ *
+ * Finishes @result if it came from sd_context_wait_shutdown_async(); returns FALSE without
+ * touching @error when it did not (and sets @handled accordingly).
+ */
+gboolean
+_sd_context_finish_wait (GAsyncResult  *result,
+                         gboolean      *handled,
+                         GError       **error)
+{
+  *handled = SD_IS_WAIT_RESULT (result);
+  if (!*handled)
+    return FALSE;
+
+  return sd_context_wait_shutdown_finish (SD_WAIT_RESULT (result)->context, result, error);
+}
+
 /**
  * sd_context_shelve:
  * @self: a #SdContext
@@ -873,7 +953,7 @@ sd_context_shelve (SdContext  *self,
   g_return_if_fail (key != NULL);
   g_return_if_fail (value != NULL);
 
-  _sd_shelf_insert (self->shelf, key, value);
+  _sd_shelf_insert (context_ensure_shelf (self), key, value);
 }
 
 /**
@@ -891,10 +971,14 @@ GVariant *
 sd_context_unshelve (SdContext  *self,
                      const char *key)
 {
+  SdShelf *shelf;
+
   g_return_val_if_fail (SD_IS_CONTEXT (self), NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  return _sd_shelf_steal (self->shelf, key);
+  shelf = g_atomic_pointer_get (&self->shelf);
+
+  return shelf ? _sd_shelf_steal (shelf, key) : NULL;
 }
 
 /**
@@ -912,8 +996,12 @@ GVariant *
 sd_context_peek_shelf (SdContext  *self,
                        const char *key)
 {
+  SdShelf *shelf;
+
   g_return_val_if_fail (SD_IS_CONTEXT (self), NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  return _sd_shelf_lookup (self->shelf, key);
+  shelf = g_atomic_pointer_get (&self->shelf);
+
+  return shelf ? _sd_shelf_lookup (shelf, key) : NULL;
 }

@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 #define SD_TYPE_CONTEXT (sd_context_get_type ())
 
 SD_AVAILABLE_IN_ALL
-G_DECLARE_FINAL_TYPE (SdContext, sd_context, SD, CONTEXT, GObject)
+G_DECLARE_FINAL_TYPE (SdContext, sd_context, SD, CONTEXT, GCancellable)
 
 SD_AVAILABLE_IN_ALL
 SdContext      *sd_context_get_current          (void);

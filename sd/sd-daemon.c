@@ -1156,6 +1156,7 @@ sd_daemon_build (SdDaemon  *self,
   if (services == NULL)
     return FALSE;
 
+  /* The name index doubles as the duplicate check; it is kept only if everything passes */
   by_name = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < services->len; i++)
     {
@@ -1182,11 +1183,16 @@ sd_daemon_build (SdDaemon  *self,
       g_hash_table_insert (by_name, (gpointer) sd_service_get_name (service), service);
     }
 
-  /* Nothing failed: commit */
+  /* Nothing failed: commit. The index now maps names to units. */
   self->units = g_ptr_array_new_full (services->len, (GDestroyNotify) _sd_unit_free);
-  self->units_by_name = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < services->len; i++)
-    g_ptr_array_add (self->units, _sd_unit_new (self, g_ptr_array_index (services, i)));
+    {
+      SdUnit *unit = _sd_unit_new (self, g_ptr_array_index (services, i));
+
+      g_ptr_array_add (self->units, unit);
+      g_hash_table_insert (by_name, (gpointer) sd_service_get_name (unit->service), unit);
+    }
+  self->units_by_name = g_steal_pointer (&by_name);
   g_ptr_array_sort (self->units, compare_units);
 
   self->waves = g_array_new (FALSE, TRUE, sizeof (SdWave));
@@ -1196,8 +1202,6 @@ sd_daemon_build (SdDaemon  *self,
       SdUnit *unit = g_ptr_array_index (self->units, i);
       guint priority = sd_service_get_priority (unit->service);
       SdWave *wave = self->waves->len ? &g_array_index (self->waves, SdWave, self->waves->len - 1) : NULL;
-
-      g_hash_table_insert (self->units_by_name, (gpointer) sd_service_get_name (unit->service), unit);
 
       if (wave == NULL || wave->priority != priority)
         {

@@ -46,7 +46,6 @@ struct _SdRegistry
 
   GPtrArray   *entries;       /* (owned) (element-type SdRegistryEntry): types */
   GPtrArray   *instances;     /* (owned) (element-type SdService): ready-made services */
-  GHashTable  *instance_set;  /* (owned) (nullable) (element-type SdService): the same, to find */
   char       **include_tags;  /* (owned) (nullable) */
   char       **exclude_tags;  /* (owned) (nullable) */
   gboolean     discover;
@@ -86,7 +85,6 @@ sd_registry_finalize (GObject *object)
 
   g_clear_pointer (&self->entries, g_ptr_array_unref);
   g_clear_pointer (&self->instances, g_ptr_array_unref);
-  g_clear_pointer (&self->instance_set, g_hash_table_unref);
   g_clear_pointer (&self->include_tags, g_strfreev);
   g_clear_pointer (&self->exclude_tags, g_strfreev);
 
@@ -505,10 +503,11 @@ sd_registry_add_type (SdRegistry  *self,
  * @service: a service instance
  * @error: return location for a #GError
  *
- * Adds a ready-made service instance. An instance can run in one daemon only, so a
- * registry with instances should be used by one daemon.
+ * Adds a ready-made service instance. An instance runs in one daemon only, so it can be
+ * added to one registry only, and a registry with instances should be used by one daemon.
  *
- * Returns: %TRUE on success; %FALSE with @error set if @service was already added
+ * Returns: %TRUE on success; %FALSE with @error set if @service was already added to a
+ *   registry
  *
  * Since: 1.0
  */
@@ -521,13 +520,10 @@ sd_registry_add_service (SdRegistry  *self,
   g_return_val_if_fail (SD_IS_SERVICE (service), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (self->instance_set == NULL)
-    self->instance_set = g_hash_table_new (NULL, NULL);
-
-  if (!g_hash_table_add (self->instance_set, service))
+  if (!_sd_service_mark_registered (service))
     {
       g_set_error (error, SD_ERROR, SD_ERROR_EXISTS,
-                   _("The service “%s” was already added"),
+                   _("The service “%s” was already added to a registry"),
                    sd_service_get_name (service));
       return FALSE;
     }

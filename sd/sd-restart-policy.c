@@ -687,14 +687,14 @@ sd_restart_policy_get_wave_spawn_timeout_ms (SdRestartPolicy *self)
  */
 void
 sd_restart_policy_set_wave_spawn_timeout_ms (SdRestartPolicy *self,
-                                             guint64         wave_spawn_timeout_ms)
+                                             guint64         timeout_ms)
 {
   g_return_if_fail (SD_IS_RESTART_POLICY (self));
 
-  if (self->wave_spawn_timeout_ms == wave_spawn_timeout_ms)
+  if (self->wave_spawn_timeout_ms == timeout_ms)
     return;
 
-  self->wave_spawn_timeout_ms = wave_spawn_timeout_ms;
+  self->wave_spawn_timeout_ms = timeout_ms;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WAVE_SPAWN_TIMEOUT_MS]);
 }
 
@@ -727,14 +727,14 @@ sd_restart_policy_get_wave_stop_timeout_ms (SdRestartPolicy *self)
  */
 void
 sd_restart_policy_set_wave_stop_timeout_ms (SdRestartPolicy *self,
-                                            guint64         wave_stop_timeout_ms)
+                                            guint64         timeout_ms)
 {
   g_return_if_fail (SD_IS_RESTART_POLICY (self));
 
-  if (self->wave_stop_timeout_ms == wave_stop_timeout_ms)
+  if (self->wave_stop_timeout_ms == timeout_ms)
     return;
 
-  self->wave_stop_timeout_ms = wave_stop_timeout_ms;
+  self->wave_stop_timeout_ms = timeout_ms;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WAVE_STOP_TIMEOUT_MS]);
 }
 
@@ -767,14 +767,14 @@ sd_restart_policy_get_provider_init_timeout_ms (SdRestartPolicy *self)
  */
 void
 sd_restart_policy_set_provider_init_timeout_ms (SdRestartPolicy *self,
-                                                guint64         provider_init_timeout_ms)
+                                                guint64         timeout_ms)
 {
   g_return_if_fail (SD_IS_RESTART_POLICY (self));
 
-  if (self->provider_init_timeout_ms == provider_init_timeout_ms)
+  if (self->provider_init_timeout_ms == timeout_ms)
     return;
 
-  self->provider_init_timeout_ms = provider_init_timeout_ms;
+  self->provider_init_timeout_ms = timeout_ms;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROVIDER_INIT_TIMEOUT_MS]);
 }
 
@@ -807,15 +807,15 @@ sd_restart_policy_get_trigger_max_retries (SdRestartPolicy *self)
  */
 void
 sd_restart_policy_set_trigger_max_retries (SdRestartPolicy *self,
-                                           int             trigger_max_retries)
+                                           int             max_retries)
 {
   g_return_if_fail (SD_IS_RESTART_POLICY (self));
-  g_return_if_fail (trigger_max_retries >= -1);
+  g_return_if_fail (max_retries >= -1);
 
-  if (self->trigger_max_retries == trigger_max_retries)
+  if (self->trigger_max_retries == max_retries)
     return;
 
-  self->trigger_max_retries = trigger_max_retries;
+  self->trigger_max_retries = max_retries;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TRIGGER_MAX_RETRIES]);
 }
 
@@ -848,14 +848,14 @@ sd_restart_policy_get_start_limit_burst (SdRestartPolicy *self)
  */
 void
 sd_restart_policy_set_start_limit_burst (SdRestartPolicy *self,
-                                         guint           start_limit_burst)
+                                         guint           burst)
 {
   g_return_if_fail (SD_IS_RESTART_POLICY (self));
 
-  if (self->start_limit_burst == start_limit_burst)
+  if (self->start_limit_burst == burst)
     return;
 
-  self->start_limit_burst = start_limit_burst;
+  self->start_limit_burst = burst;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_START_LIMIT_BURST]);
 }
 
@@ -888,15 +888,15 @@ sd_restart_policy_get_start_limit_interval_ms (SdRestartPolicy *self)
  */
 void
 sd_restart_policy_set_start_limit_interval_ms (SdRestartPolicy *self,
-                                               guint64         start_limit_interval_ms)
+                                               guint64         interval_ms)
 {
   g_return_if_fail (SD_IS_RESTART_POLICY (self));
-  g_return_if_fail (start_limit_interval_ms >= 1);
+  g_return_if_fail (interval_ms >= 1);
 
-  if (self->start_limit_interval_ms == start_limit_interval_ms)
+  if (self->start_limit_interval_ms == interval_ms)
     return;
 
-  self->start_limit_interval_ms = start_limit_interval_ms;
+  self->start_limit_interval_ms = interval_ms;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_START_LIMIT_INTERVAL_MS]);
 }
 

@@ -15,6 +15,7 @@ gboolean  _sd_service_validate_property (const char    *property_name,
                                        const GValue    *value,
                                        GValue          *out_value,
                                        GError         **error);
+gboolean  _sd_service_mark_registered (SdService       *self);
 SdUnit   *_sd_service_get_unit        (SdService       *self);
 void      _sd_service_set_unit        (SdService       *self,
                                        SdUnit          *unit);

@@ -9,6 +9,7 @@
 
 #include "sd-enum-types.h"
 #include "sd-error.h"
+#include "sd-context-private.h"
 #include "sd-i18n-private.h"
 #include "sd-service-private.h"
 
@@ -23,7 +24,9 @@
  *   pushed as thread-default) for each generation, and polls sd_context_is_shutdown() or
  *   sleeps with sd_context_sleep(), which returns %FALSE as soon as the generation must
  *   stop; or
- * - `run_async()` / `run_finish()` — an **asynchronous** body. It runs on the #GMainContext
+ * - `run_async()` (and, if it completes with anything else than a #GTask returning a
+ *   boolean or sd_context_wait_shutdown_async(), `run_finish()`) — an **asynchronous** body.
+ *   It runs on the #GMainContext
  *   of the service's #SdLane and learns that it must stop through the cancellable it is
  *   given (also available as sd_context_get_cancellable()).
  *
@@ -80,6 +83,7 @@ typedef struct
   guint8          restart_mode;
   guint8          reloadable : 1;
   guint8          constructed : 1;
+  guint8          registered : 1;        /* added to a registry as an instance */
 } SdServicePrivate;
 
 enum {
@@ -311,10 +315,38 @@ sd_service_constructed (GObject *object)
   priv->constructed = TRUE;
 }
 
+/*
+ * The default run_finish() finishes the two results an asynchronous body usually completes
+ * with: its own GTask (returning a boolean or an error) or, for a body that only waits, the
+ * result of sd_context_wait_shutdown_async().
+ */
+static gboolean
+sd_service_real_run_finish (SdService     *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  gboolean handled;
+  gboolean ret;
+
+  ret = _sd_context_finish_wait (result, &handled, error);
+  if (handled)
+    return ret;
+
+  if (G_IS_TASK (result))
+    return g_task_propagate_boolean (G_TASK (result), error);
+
+  g_set_error (error, SD_ERROR, SD_ERROR_FAILED,
+               _("%s completed run_async() with a %s; override run_finish() to finish it"),
+               G_OBJECT_TYPE_NAME (self), G_OBJECT_TYPE_NAME (result));
+  return FALSE;
+}
+
 static void
 sd_service_class_init (SdServiceClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  klass->run_finish = sd_service_real_run_finish;
 
   object_class->constructed = sd_service_constructed;
   object_class->finalize = sd_service_finalize;
@@ -690,20 +722,25 @@ _sd_service_check (SdService  *self,
       return FALSE;
     }
 
-  if (klass->run_async != NULL && klass->run_finish == NULL)
-    {
-      g_set_error (error, SD_ERROR, SD_ERROR_INVALID_ARGUMENT,
-                   _("Service type %s implements run_async() but not run_finish()"),
-                   type_name);
-      return FALSE;
-    }
-
   if (!_sd_service_name_is_valid (sd_service_get_name (self), error))
     {
       g_prefix_error (error, "%s: ", type_name);
       return FALSE;
     }
 
+  return TRUE;
+}
+
+/* Marks an instance as added to a registry; FALSE if it was already. Called on one thread. */
+gboolean
+_sd_service_mark_registered (SdService *self)
+{
+  SdServicePrivate *priv = sd_service_get_instance_private (self);
+
+  if (priv->registered)
+    return FALSE;
+
+  priv->registered = TRUE;
   return TRUE;
 }
 

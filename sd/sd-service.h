@@ -27,9 +27,12 @@ G_DECLARE_DERIVABLE_TYPE (SdService, sd_service, SD, SERVICE, GObject)
  * @run_async: the body of an asynchronous service. It is called on the service's lane with
  *   the lane's #GMainContext as thread-default; @cancellable is cancelled when the generation
  *   must stop (shutdown, stop or reload).
- * @run_finish: completes @run_async.
+ * @run_finish: completes @run_async. The default finishes a #GTask that returned a
+ *   boolean (g_task_propagate_boolean()) and the result of
+ *   sd_context_wait_shutdown_async().
  *
- * A service overrides either @run or the pair @run_async / @run_finish.
+ * A service overrides either @run or @run_async (with @run_finish when the default does not
+ * fit).
  *
  * Since: 1.0
  */

@@ -401,6 +401,17 @@ is_fatal (const GError *error)
   return g_error_matches (error, SD_SERVICE_ERROR, SD_SERVICE_ERROR_FATAL);
 }
 
+/* Keeps the shelf a generation made with its first sd_context_shelve(). */
+static void
+unit_adopt_shelf (SdUnit    *unit,
+                  SdContext *context)
+{
+  SdShelf *shelf = _sd_context_get_shelf (context);
+
+  if (unit->shelf == NULL && shelf != NULL)
+    unit->shelf = _sd_shelf_ref (shelf);
+}
+
 /* Decides what follows the end (or abandonment) of the live generation. */
 static void
 unit_after_generation (SdUnit       *unit,
@@ -520,6 +531,7 @@ generation_done_cb (gpointer data,
     g_clear_error (&done->error);
 
   unit_clear_timer (unit);
+  unit_adopt_shelf (unit, unit->context);
   g_clear_object (&unit->context);
   unit_set_error (unit, done->error);
   unit_after_generation (unit, done->error);
@@ -569,9 +581,6 @@ unit_spawn (SdUnit         *unit,
     {
       unit->lane = _sd_daemon_acquire_lane (unit->daemon, unit);
     }
-
-  if (unit->shelf == NULL)
-    unit->shelf = _sd_shelf_new ();
 
   context = _sd_context_new (service, unit, unit->generation, state,
                              unit_clock (unit), unit->shelf,
@@ -631,6 +640,7 @@ _sd_unit_abandon (SdUnit *unit)
   unit_clear_timer (unit);
 
   context = g_steal_pointer (&unit->context);
+  unit_adopt_shelf (unit, context);
   error = g_error_new (SD_ERROR, SD_ERROR_TIMEOUT,
                        _("Generation %u of %s did not stop within %" PRIu64 " ms and was abandoned"),
                        sd_context_get_generation (context), unit_name (unit), timeout);

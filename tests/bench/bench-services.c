@@ -40,8 +40,10 @@
 #define TARGET_PER_SERVICE_BYTES 1000
 #define TARGET_EMPTY_OVERHEAD_PCT 10.0
 
-/* ---- the idle asynchronous service ---- */
+/* ---- the idle asynchronous services ---- */
 
+/* The idiomatic idle service: its body only waits, so it hands its own callback to the
+ * wait and lets the default run_finish() finish it. */
 #define BENCH_TYPE_IDLE (bench_idle_get_type ())
 G_DECLARE_FINAL_TYPE (BenchIdle, bench_idle, BENCH, IDLE, SdService)
 
@@ -53,9 +55,41 @@ struct _BenchIdle
 G_DEFINE_FINAL_TYPE (BenchIdle, bench_idle, SD_TYPE_SERVICE)
 
 static void
-bench_idle_shutdown_cb (GObject      *object,
-                        GAsyncResult *result,
-                        gpointer      data)
+bench_idle_run_async (SdService           *service,
+                      SdContext           *context,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  sd_context_wait_shutdown_async (context, NULL, callback, user_data);
+}
+
+static void
+bench_idle_class_init (BenchIdleClass *klass)
+{
+  SD_SERVICE_CLASS (klass)->run_async = bench_idle_run_async;
+}
+
+static void
+bench_idle_init (BenchIdle *self)
+{
+}
+
+/* The same with a GTask of its own, as a body that does more than wait would have. */
+#define BENCH_TYPE_TASK_IDLE (bench_task_idle_get_type ())
+G_DECLARE_FINAL_TYPE (BenchTaskIdle, bench_task_idle, BENCH, TASK_IDLE, SdService)
+
+struct _BenchTaskIdle
+{
+  SdService parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (BenchTaskIdle, bench_task_idle, SD_TYPE_SERVICE)
+
+static void
+bench_task_idle_shutdown_cb (GObject      *object,
+                             GAsyncResult *result,
+                             gpointer      data)
 {
   g_autoptr(GTask) task = data;
   g_autoptr(GError) error = NULL;
@@ -66,40 +100,31 @@ bench_idle_shutdown_cb (GObject      *object,
     g_task_return_error (task, g_steal_pointer (&error));
 }
 
-/* The idle service: wait for shutdown, nothing else. */
 static void
-bench_idle_run_async (SdService           *service,
-                      SdContext           *context,
-                      GCancellable        *cancellable,
-                      GAsyncReadyCallback  callback,
-                      gpointer             user_data)
+bench_task_idle_run_async (SdService           *service,
+                           SdContext           *context,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
 {
   GTask *task = g_task_new (service, cancellable, callback, user_data);
 
-  sd_context_wait_shutdown_async (context, NULL, bench_idle_shutdown_cb, task);
-}
-
-static gboolean
-bench_idle_run_finish (SdService     *service,
-                       GAsyncResult  *result,
-                       GError       **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
+  sd_context_wait_shutdown_async (context, NULL, bench_task_idle_shutdown_cb, task);
 }
 
 static void
-bench_idle_class_init (BenchIdleClass *klass)
+bench_task_idle_class_init (BenchTaskIdleClass *klass)
 {
-  SdServiceClass *service_class = SD_SERVICE_CLASS (klass);
-
-  service_class->run_async = bench_idle_run_async;
-  service_class->run_finish = bench_idle_run_finish;
+  SD_SERVICE_CLASS (klass)->run_async = bench_task_idle_run_async;
 }
 
 static void
-bench_idle_init (BenchIdle *self)
+bench_task_idle_init (BenchTaskIdle *self)
 {
 }
+
+/* Which of the two the "sd" child runs */
+static GType idle_type;
 
 /* ---- helpers ---- */
 
@@ -114,7 +139,7 @@ ms_between (gint64 from_us,
 static void
 ensure_types (void)
 {
-  g_type_class_unref (g_type_class_ref (BENCH_TYPE_IDLE));
+  g_type_class_unref (g_type_class_ref (idle_type));
   g_type_class_unref (g_type_class_ref (SD_TYPE_DAEMON));
   g_type_class_unref (g_type_class_ref (SD_TYPE_CONTEXT));
   g_type_class_unref (g_type_class_ref (SD_TYPE_REGISTRY));
@@ -253,12 +278,12 @@ child_sd (guint n_services,
 
       g_snprintf (name, sizeof name, "idle-%05u", i);
       if (n_waves > 1)
-        service = g_object_new (BENCH_TYPE_IDLE,
+        service = g_object_new (idle_type,
                                 "name", name,
                                 "priority", 10 + (i % n_waves) * (SD_PRIORITY_MAX - 10) / n_waves,
                                 NULL);
       else
-        service = g_object_new (BENCH_TYPE_IDLE, "name", name, NULL);
+        service = g_object_new (idle_type, "name", name, NULL);
 
       if (!sd_daemon_add_service (daemon, service, &error))
         {
@@ -763,6 +788,19 @@ orchestrate (guint idle_ms,
         per_service_10k = per_service;
     }
 
+  /* The same services with a GTask of their own, as a body that does more than wait has */
+  for (guint c = 1; c < G_N_ELEMENTS (counts); c++)
+    {
+      g_autoptr(GHashTable) task = run_self (&self, "sd-task", counts[c], 1, 0, n_runs, &error);
+
+      if (task == NULL)
+        goto failed;
+      printf ("services=%u idle=gtask rss_kb=%.0f per_service_bytes=%.0f heap_per_service_bytes=%.0f\n",
+              counts[c], value_of (task, "rss_kb"),
+              per_item_bytes (value_of (task, "rss_kb"), value_of (sd[0], "rss_kb"), counts[c]),
+              (value_of (task, "heap_bytes") - value_of (sd[0], "heap_bytes")) / counts[c]);
+    }
+
   /* Heap cost of the building blocks, for the breakdown */
   parts = run_self (&self, "parts", 10000, 1, 0, 1, &error);
   if (parts == NULL)
@@ -881,7 +919,7 @@ main (int   argc,
   int idle_ms = -1;
   int n_runs = 3;
   const GOptionEntry entries[] = {
-    { "child", 0, 0, G_OPTION_ARG_STRING, &child, "Run one measurement: sd, floor or parts", "MODE" },
+    { "child", 0, 0, G_OPTION_ARG_STRING, &child, "Run one measurement: sd, sd-task, floor or parts", "MODE" },
     { "services", 0, 0, G_OPTION_ARG_INT, &n_services, "Number of services or floor items", "N" },
     { "waves", 0, 0, G_OPTION_ARG_INT, &n_waves, "Spread the services over this many priorities", "W" },
     { "idle-ms", 0, 0, G_OPTION_ARG_INT, &idle_ms, "Idle window for counting wake-ups (default: 2000, none in a child)", "MS" },
@@ -905,7 +943,11 @@ main (int   argc,
 
   if (child == NULL)
     return orchestrate (idle_ms > 0 ? (guint) idle_ms : DEFAULT_IDLE_WINDOW_MS, (guint) n_runs);
+  idle_type = BENCH_TYPE_IDLE;
   if (g_str_equal (child, "sd"))
+    return child_sd ((guint) n_services, (guint) n_waves, (guint) MAX (idle_ms, 0));
+  idle_type = BENCH_TYPE_TASK_IDLE;
+  if (g_str_equal (child, "sd-task"))
     return child_sd ((guint) n_services, (guint) n_waves, (guint) MAX (idle_ms, 0));
   if (g_str_equal (child, "floor"))
     return child_floor ((guint) n_services);

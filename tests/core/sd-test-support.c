@@ -76,6 +76,7 @@ effective_mode (SdTestMode mode,
     case SD_TEST_NO_HANDSHAKE:
     case SD_TEST_IGNORE_STOP:
     case SD_TEST_SHELF:
+    case SD_TEST_FORWARD:
     default:
       return mode;
     }
@@ -165,6 +166,12 @@ sd_test_service_run_async (SdService           *service,
 
   record_call (record, context);
 
+  if (mode == SD_TEST_FORWARD)
+    {
+      sd_context_wait_shutdown_async (context, NULL, callback, user_data);
+      return;
+    }
+
   task = g_task_new (service, NULL, callback, user_data);
   run = g_new0 (AsyncRun, 1);
   run->context = g_object_ref (context);
@@ -240,17 +247,10 @@ sd_test_service_run_async (SdService           *service,
 
     case SD_TEST_FAIL_TWICE:
     case SD_TEST_FAIL_ONCE:
+    case SD_TEST_FORWARD:
     default:
       g_assert_not_reached ();
     }
-}
-
-static gboolean
-sd_test_service_run_finish (SdService     *service,
-                            GAsyncResult  *result,
-                            GError       **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
@@ -265,8 +265,8 @@ static void
 sd_test_service_class_init (SdTestServiceClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = sd_test_service_finalize;
+  /* The default run_finish() finishes both the GTask and the forwarded wait */
   SD_SERVICE_CLASS (klass)->run_async = sd_test_service_run_async;
-  SD_SERVICE_CLASS (klass)->run_finish = sd_test_service_run_finish;
 }
 
 static void
@@ -295,6 +295,7 @@ sd_test_blocking_run (SdService  *service,
   switch (mode)
     {
     case SD_TEST_IDLE:
+    case SD_TEST_FORWARD:
     case SD_TEST_SHELF:
       if (mode == SD_TEST_SHELF)
         count = take_shelf_count (record, context);

@@ -17,6 +17,7 @@ typedef enum {
   SD_TEST_SHELF,         /* count generations on the shelf; shelve on NEED_RELOAD */
   SD_TEST_FAIL_LATE,     /* fail at once in generations 1 and 2, later ones after `run_ms` */
   SD_TEST_FAIL_ONCE,     /* fail in generation 1, then idle */
+  SD_TEST_FORWARD,       /* hand run_async()'s own callback to the wait for shutdown */
 } SdTestMode;
 
 #define SD_TYPE_TEST_SERVICE (sd_test_service_get_type ())

@@ -168,7 +168,7 @@ test_waves_ascending_shutdown (void)
 
   sd_test_add (daemon, sd_test_service_new ("high", 90, SD_TEST_IDLE));
   sd_test_add (daemon, sd_test_blocking_new ("mid", 50, SD_TEST_IDLE));
-  sd_test_add (daemon, sd_test_service_new ("mid-2", 50, SD_TEST_IDLE));
+  sd_test_add (daemon, sd_test_service_new ("mid-2", 50, SD_TEST_FORWARD));
   sd_test_add (daemon, low);
 
   sd_test_run_async (daemon, &finished);
