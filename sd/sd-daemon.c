@@ -15,7 +15,9 @@
 #include "sd-error.h"
 #include "sd-i18n-private.h"
 #include "sd-log-private.h"
-#include "sd-registry.h"
+#include "sd-provider-private.h"
+#include "sd-registry-private.h"
+#include "sd-resolver-private.h"
 #include "sd-restart-policy.h"
 #include "sd-service-private.h"
 
@@ -64,6 +66,8 @@ struct _SdDaemon
   SdRestartPolicy  *policy;            /* (owned) */
   SdClock          *clock;             /* (owned) */
 
+  GPtrArray        *given_providers;   /* (owned) (element-type SdProvider): ready-made */
+  SdResolver       *resolver;          /* (owned) (nullable): once built */
   GPtrArray        *units;             /* (owned) (element-type SdUnit): wave order */
   GHashTable       *units_by_name;     /* (owned) (element-type utf8 SdUnit) (unowned) */
   GArray           *waves;             /* (owned) (element-type SdWave) */
@@ -77,6 +81,17 @@ struct _SdDaemon
   GCancellable     *external;          /* (owned) (nullable) */
   gulong            external_handler;
   GSource          *wave_timer;        /* (owned) (nullable) */
+  GArray           *watch_handlers;    /* (owned) (nullable) (element-type gulong): per watchable provider */
+  GError           *run_error;         /* (owned) (nullable): why startup failed */
+
+  /* Initialisation of the providers a wave needs, one after the other */
+  GPtrArray        *init_queue;        /* (owned) (nullable) (element-type SdProvider) */
+  GCancellable     *init_cancellable;  /* (owned) (nullable) */
+  GSource          *init_timer;        /* (owned) (nullable): retry delay */
+  gint64            init_started;      /* first attempt of the current provider */
+  guint             init_index;
+  guint             init_attempt;
+  gboolean          wave_providers_ready;
   guint             signal_ids[3];
 
   GMutex            control_lock;
@@ -111,9 +126,13 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (SdDaemon, sd_daemon, G_TYPE_OBJECT)
 
-static void start_wave      (SdDaemon *self);
-static void begin_shutdown  (SdDaemon *self);
-static void stop_next_wave  (SdDaemon *self);
+static void start_wave         (SdDaemon *self);
+static void begin_shutdown     (SdDaemon *self);
+static void stop_next_wave     (SdDaemon *self);
+static void stop_provider_init (SdDaemon *self);
+static void unwatch_providers  (SdDaemon *self);
+static void init_next_provider (SdDaemon *self);
+static gboolean init_retry_cb  (gpointer  data);
 
 static void
 sd_wave_clear (gpointer data)
@@ -155,6 +174,9 @@ sd_daemon_dispose (GObject *object)
       g_clear_pointer (&self->wave_timer, g_source_unref);
     }
 
+  stop_provider_init (self);
+  unwatch_providers (self);
+
   G_OBJECT_CLASS (sd_daemon_parent_class)->dispose (object);
 }
 
@@ -166,6 +188,9 @@ sd_daemon_finalize (GObject *object)
   g_clear_pointer (&self->waves, g_array_unref);
   g_clear_pointer (&self->units_by_name, g_hash_table_unref);
   g_clear_pointer (&self->units, g_ptr_array_unref);
+  g_clear_pointer (&self->resolver, _sd_resolver_free);
+  g_clear_pointer (&self->given_providers, g_ptr_array_unref);
+  g_clear_error (&self->run_error);
   g_clear_pointer (&self->lanes, g_ptr_array_unref);
   g_clear_pointer (&self->standard_lane, _sd_lane_runtime_unref);
   g_clear_pointer (&self->high_priority_lane, _sd_lane_runtime_unref);
@@ -367,6 +392,7 @@ sd_daemon_init (SdDaemon *self)
   self->clock = sd_clock_new ();
   self->handle_signals = TRUE;
   self->lanes = g_ptr_array_new_with_free_func ((GDestroyNotify) _sd_lane_runtime_unref);
+  self->given_providers = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 static void
@@ -473,6 +499,382 @@ _sd_daemon_unit_down (SdDaemon *self,
     }
 }
 
+/* ---- providers: initialisation and watching ---- */
+
+static void
+stop_provider_init (SdDaemon *self)
+{
+  if (self->init_cancellable != NULL)
+    g_cancellable_cancel (self->init_cancellable);
+  g_clear_object (&self->init_cancellable);
+  if (self->init_timer != NULL)
+    {
+      g_source_destroy (self->init_timer);
+      g_clear_pointer (&self->init_timer, g_source_unref);
+    }
+  g_clear_pointer (&self->init_queue, g_ptr_array_unref);
+}
+
+/* Startup fails: the error is what the run returns; started services stop gracefully. */
+static void
+fail_startup (SdDaemon *self,
+              GError   *error)
+{
+  _sd_log (G_LOG_LEVEL_WARNING, NULL, "%s", error->message);
+  if (self->run_error == NULL)
+    self->run_error = error;
+  else
+    g_error_free (error);
+  begin_shutdown (self);
+}
+
+static void
+provider_init_finished (SdDaemon   *self,
+                        SdProvider *provider,
+                        GError     *error)
+{
+  SdRestartPolicy *policy = self->policy;
+  gint64 now;
+  gint64 elapsed_ms;
+  guint64 timeout_ms;
+  guint64 delay_ms;
+
+  /* Shutdown began meanwhile: nothing more to do */
+  if (self->init_queue == NULL || self->phase != SD_DAEMON_PHASE_STARTING)
+    {
+      g_clear_error (&error);
+      return;
+    }
+
+  if (error == NULL)
+    {
+      _sd_provider_set_initialized (provider, TRUE);
+      _sd_log (G_LOG_LEVEL_INFO, NULL, "Provider %s is initialised", G_OBJECT_TYPE_NAME (provider));
+      self->init_index++;
+      self->init_attempt = 0;
+      init_next_provider (self);
+      return;
+    }
+
+  now = sd_clock_get_monotonic_time (self->clock);
+  elapsed_ms = (now - self->init_started) / 1000;
+  timeout_ms = sd_restart_policy_get_provider_init_timeout_ms (policy);
+
+  if (g_error_matches (error, SD_PROVIDER_ERROR, SD_PROVIDER_ERROR_RETRYABLE) &&
+      (guint64) elapsed_ms < timeout_ms)
+    {
+      self->init_attempt++;
+      delay_ms = MIN (sd_restart_policy_compute_delay_ms (policy, self->init_attempt),
+                      timeout_ms - (guint64) elapsed_ms);
+      _sd_log (G_LOG_LEVEL_MESSAGE, NULL,
+               _("Provider %s failed to initialise (attempt %u): %s; retrying in %" PRIu64 " ms"),
+               G_OBJECT_TYPE_NAME (provider), self->init_attempt, error->message, delay_ms);
+      g_error_free (error);
+
+      self->init_timer = sd_clock_create_timeout_source (self->clock, MAX (delay_ms, 1));
+      g_source_set_static_name (self->init_timer, "[sd] provider retry");
+      g_source_set_callback (self->init_timer, init_retry_cb, self, NULL);
+      g_source_attach (self->init_timer, self->main_context);
+      return;
+    }
+
+  if (g_error_matches (error, SD_PROVIDER_ERROR, SD_PROVIDER_ERROR_RETRYABLE))
+    g_prefix_error (&error, _("Provider %s did not initialise within %" PRIu64 " ms: "),
+                    G_OBJECT_TYPE_NAME (provider), timeout_ms);
+  else
+    g_prefix_error (&error, _("Provider %s failed to initialise: "), G_OBJECT_TYPE_NAME (provider));
+
+  stop_provider_init (self);
+  fail_startup (self, error);
+}
+
+static void
+async_init_done_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  g_autoptr(SdDaemon) self = data;
+  GError *error = NULL;
+
+  g_async_initable_init_finish (G_ASYNC_INITABLE (object), result, &error);
+  provider_init_finished (self, SD_PROVIDER (object), error);
+}
+
+static void
+initable_thread_func (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (g_initable_init (G_INITABLE (source_object), cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+initable_done_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  g_autoptr(SdDaemon) self = data;
+  GError *error = NULL;
+
+  g_task_propagate_boolean (G_TASK (result), &error);
+  provider_init_finished (self, SD_PROVIDER (object), error);
+}
+
+static gboolean
+init_retry_cb (gpointer data)
+{
+  SdDaemon *self = data;
+
+  g_clear_pointer (&self->init_timer, g_source_unref);
+  init_next_provider (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Initialises the queued providers one after the other, then starts the wave. */
+static void
+init_next_provider (SdDaemon *self)
+{
+  while (self->init_index < self->init_queue->len)
+    {
+      SdProvider *provider = g_ptr_array_index (self->init_queue, self->init_index);
+
+      if (sd_provider_get_initialized (provider))
+        {
+          self->init_index++;
+          continue;
+        }
+
+      if (self->init_attempt == 0)
+        self->init_started = sd_clock_get_monotonic_time (self->clock);
+
+      if (G_IS_ASYNC_INITABLE (provider))
+        {
+          g_async_initable_init_async (G_ASYNC_INITABLE (provider), G_PRIORITY_DEFAULT,
+                                       self->init_cancellable, async_init_done_cb,
+                                       g_object_ref (self));
+          return;
+        }
+
+      if (G_IS_INITABLE (provider))
+        {
+          /* Blocking initialisation stays off the daemon's thread */
+          g_autoptr(GTask) task = g_task_new (provider, self->init_cancellable,
+                                              initable_done_cb, g_object_ref (self));
+
+          g_task_set_source_tag (task, init_next_provider);
+          g_task_run_in_thread (task, initable_thread_func);
+          return;
+        }
+
+      _sd_provider_set_initialized (provider, TRUE);
+      self->init_index++;
+    }
+
+  g_clear_pointer (&self->init_queue, g_ptr_array_unref);
+  g_clear_object (&self->init_cancellable);
+  self->wave_providers_ready = TRUE;
+  start_wave (self);
+}
+
+static void
+add_with_dependencies (SdDaemon   *self,
+                       SdProvider *provider,
+                       GPtrArray  *queue)
+{
+  if (g_ptr_array_find (queue, provider, NULL))
+    return;
+
+  _sd_resolver_collect_closure (self->resolver, provider, queue);
+  if (!g_ptr_array_find (queue, provider, NULL))
+    g_ptr_array_add (queue, provider);
+}
+
+/*
+ * Queues the providers the units of @wave need, each after its dependencies — and before the
+ * first wave, the eager ones that any selected service needs. Returns TRUE if some must be
+ * initialised first (asynchronously).
+ */
+static gboolean
+prepare_wave_providers (SdDaemon *self,
+                        SdWave   *wave)
+{
+  g_autoptr(GPtrArray) needed = g_ptr_array_new ();
+  g_autoptr(GPtrArray) queue = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (self->current_wave == 0)
+    {
+      g_autoptr(GPtrArray) reachable = g_ptr_array_new ();
+
+      for (guint i = 0; i < self->units->len; i++)
+        _sd_resolver_collect_closure (self->resolver,
+                                      ((SdUnit *) g_ptr_array_index (self->units, i))->service,
+                                      reachable);
+      for (guint i = 0; i < reachable->len; i++)
+        {
+          SdProvider *provider = g_ptr_array_index (reachable, i);
+
+          if (sd_provider_get_flags (provider) & SD_PROVIDER_FLAGS_EAGER)
+            add_with_dependencies (self, provider, needed);
+        }
+    }
+
+  for (guint i = 0; i < wave->units->len; i++)
+    _sd_resolver_collect_closure (self->resolver,
+                                  ((SdUnit *) g_ptr_array_index (wave->units, i))->service,
+                                  needed);
+
+  for (guint i = 0; i < needed->len; i++)
+    {
+      SdProvider *provider = g_ptr_array_index (needed, i);
+
+      if (sd_provider_get_initialized (provider))
+        continue;
+
+      /* A provider without initialisation is ready as soon as it exists */
+      if (G_IS_INITABLE (provider) || G_IS_ASYNC_INITABLE (provider))
+        g_ptr_array_add (queue, g_object_ref (provider));
+      else
+        _sd_provider_set_initialized (provider, TRUE);
+    }
+
+  if (queue->len == 0)
+    return FALSE;
+
+  /* The first provider is initialised asynchronously: the wave resumes when all are done */
+  self->init_queue = g_steal_pointer (&queue);
+  self->init_index = 0;
+  self->init_attempt = 0;
+  self->init_cancellable = g_cancellable_new ();
+  init_next_provider (self);
+
+  return TRUE;
+}
+
+typedef struct
+{
+  SdDaemon   *daemon;    /* (owned) */
+  SdProvider *provider;  /* (owned) */
+  char       *property;  /* (owned) */
+} ProviderChange;
+
+static void
+provider_change_free (gpointer data)
+{
+  ProviderChange *change = data;
+
+  g_object_unref (change->daemon);
+  g_object_unref (change->provider);
+  g_free (change->property);
+  g_free (change);
+}
+
+/* Reloads every running service that depends on the changed provider, directly or not. */
+static void
+provider_changed_cb (gpointer data,
+                     gpointer unused)
+{
+  ProviderChange *change = data;
+  SdDaemon *self = change->daemon;
+  g_autoptr(GPtrArray) seen = g_ptr_array_new ();
+  g_autoptr(GString) reloaded = g_string_new (NULL);
+
+  if (self->phase != SD_DAEMON_PHASE_STARTING && self->phase != SD_DAEMON_PHASE_RUNNING)
+    return;
+
+  g_ptr_array_add (seen, change->provider);
+  for (guint i = 0; i < seen->len; i++)
+    {
+      GPtrArray *dependents = _sd_resolver_get_dependents (self->resolver, g_ptr_array_index (seen, i));
+
+      for (guint j = 0; dependents && j < dependents->len; j++)
+        {
+          gpointer dependent = g_ptr_array_index (dependents, j);
+
+          if (g_ptr_array_find (seen, dependent, NULL))
+            continue;
+          g_ptr_array_add (seen, dependent);
+
+          if (SD_IS_SERVICE (dependent))
+            {
+              SdUnit *unit = _sd_service_get_unit (dependent);
+
+              if (unit != NULL && (unit->phase == SD_UNIT_RUNNING || unit->phase == SD_UNIT_BACKOFF) &&
+                  _sd_unit_reload (unit, NULL))
+                g_string_append_printf (reloaded, "%s%s", reloaded->len ? ", " : "",
+                                        sd_service_get_name (dependent));
+            }
+        }
+    }
+
+  _sd_log (G_LOG_LEVEL_INFO, NULL, "Provider %s changed (%s); reloading: %s",
+           G_OBJECT_TYPE_NAME (change->provider), change->property,
+           reloaded->len ? reloaded->str : "nothing");
+}
+
+/* Runs on whatever thread changed the property. */
+static void
+provider_notify_cb (GObject    *object,
+                    GParamSpec *pspec,
+                    gpointer    data)
+{
+  SdDaemon *self = data;
+  ProviderChange *change = g_new0 (ProviderChange, 1);
+
+  change->daemon = g_object_ref (self);
+  change->provider = g_object_ref (SD_PROVIDER (object));
+  change->property = g_strdup (pspec->name);
+
+  g_mutex_lock (&self->control_lock);
+  if (self->events != NULL)
+    _sd_event_queue_push (self->events, provider_changed_cb, change, provider_change_free);
+  else
+    provider_change_free (change);
+  g_mutex_unlock (&self->control_lock);
+}
+
+static void
+watch_providers (SdDaemon *self)
+{
+  GPtrArray *providers = _sd_resolver_get_providers (self->resolver);
+
+  self->watch_handlers = g_array_new (FALSE, TRUE, sizeof (gulong));
+  g_array_set_size (self->watch_handlers, providers->len);
+  for (guint i = 0; i < providers->len; i++)
+    {
+      SdProvider *provider = g_ptr_array_index (providers, i);
+
+      if (sd_provider_get_flags (provider) & SD_PROVIDER_FLAGS_WATCHABLE)
+        g_array_index (self->watch_handlers, gulong, i) =
+          g_signal_connect (provider, "notify", G_CALLBACK (provider_notify_cb), self);
+    }
+}
+
+static void
+unwatch_providers (SdDaemon *self)
+{
+  GPtrArray *providers;
+
+  if (self->watch_handlers == NULL)
+    return;
+
+  providers = _sd_resolver_get_providers (self->resolver);
+  for (guint i = 0; i < self->watch_handlers->len; i++)
+    {
+      gulong handler = g_array_index (self->watch_handlers, gulong, i);
+
+      if (handler != 0)
+        g_signal_handler_disconnect (g_ptr_array_index (providers, i), handler);
+    }
+  g_clear_pointer (&self->watch_handlers, g_array_unref);
+}
+
 /* ---- startup waves ---- */
 
 static gboolean
@@ -533,6 +935,12 @@ start_wave (SdDaemon *self)
         }
 
       wave = &g_array_index (self->waves, SdWave, self->current_wave);
+
+      /* First the providers this wave needs (and, before the first wave, the eager ones) */
+      if (!self->wave_providers_ready && prepare_wave_providers (self, wave))
+        return;
+      self->wave_providers_ready = FALSE;
+
       _sd_log (G_LOG_LEVEL_INFO, NULL, "Starting wave %u (priority %u): %u services",
                self->current_wave + 1, wave->priority, wave->units->len);
 
@@ -589,6 +997,8 @@ finish_run (SdDaemon *self)
   for (guint i = 0; i < self->lanes->len; i++)
     _sd_lane_runtime_stop (g_ptr_array_index (self->lanes, i));
 
+  stop_provider_init (self);
+  unwatch_providers (self);
   set_phase (self, SD_DAEMON_PHASE_STOPPED);
 
   /* Late reports of abandoned generations are dropped from now on */
@@ -596,8 +1006,18 @@ finish_run (SdDaemon *self)
   _sd_event_queue_close (self->events);
   g_mutex_unlock (&self->control_lock);
 
-  if (task != NULL)
-    g_task_return_boolean (task, TRUE);
+  if (task == NULL)
+    return;
+
+  if (self->run_error != NULL)
+    {
+      self->exit_status = 1;
+      g_task_return_error (task, g_error_copy (self->run_error));
+    }
+  else
+    {
+      g_task_return_boolean (task, TRUE);
+    }
 }
 
 /* The stop deadline of a shutdown wave: abandons the generations still running. */
@@ -683,6 +1103,7 @@ begin_shutdown (SdDaemon *self)
   for (guint i = 0; i < self->units->len; i++)
     ((SdUnit *) g_ptr_array_index (self->units, i))->wave_pending = FALSE;
 
+  stop_provider_init (self);
   set_phase (self, SD_DAEMON_PHASE_STOPPING);
 
   error = g_error_new_literal (SD_ERROR, SD_ERROR_CANCELLED, _("The daemon is shutting down"));
@@ -1099,6 +1520,105 @@ sd_daemon_add_service (SdDaemon   *self,
   return sd_registry_add_service (self->registry, service, error);
 }
 
+/**
+ * sd_daemon_add_provider:
+ * @self: a #SdDaemon
+ * @provider: a ready-made provider
+ * @error: return location for a #GError
+ *
+ * Hands the daemon a provider instance to inject wherever its type — or a supertype it is
+ * the only instance of — is asked for, instead of one the daemon would create. This is how
+ * tests pass test doubles and how an application passes a provider it built itself. The
+ * provider's own provider properties must be set already. One instance per type.
+ *
+ * Returns: %TRUE on success; %FALSE with @error set if the daemon is already built or a
+ *   provider of the same type was added before
+ *
+ * Since: 1.0
+ */
+gboolean
+sd_daemon_add_provider (SdDaemon    *self,
+                        SdProvider  *provider,
+                        GError     **error)
+{
+  g_return_val_if_fail (SD_IS_DAEMON (self), FALSE);
+  g_return_val_if_fail (SD_IS_PROVIDER (provider), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_not_built (self, error))
+    return FALSE;
+
+  for (guint i = 0; i < self->given_providers->len; i++)
+    {
+      if (G_OBJECT_TYPE (g_ptr_array_index (self->given_providers, i)) == G_OBJECT_TYPE (provider))
+        {
+          g_set_error (error, SD_ERROR, SD_ERROR_EXISTS,
+                       _("A provider of type %s was already added"),
+                       G_OBJECT_TYPE_NAME (provider));
+          return FALSE;
+        }
+    }
+
+  g_ptr_array_add (self->given_providers, g_object_ref (provider));
+
+  return TRUE;
+}
+
+/**
+ * sd_daemon_list_providers:
+ * @self: a #SdDaemon
+ *
+ * Lists the providers of a built daemon, each after the providers it depends on.
+ *
+ * Returns: (transfer container) (element-type SdProvider): the providers; empty before the
+ *   daemon is built
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+sd_daemon_list_providers (SdDaemon *self)
+{
+  GPtrArray *ret;
+  GPtrArray *providers;
+
+  g_return_val_if_fail (SD_IS_DAEMON (self), NULL);
+
+  ret = g_ptr_array_new_with_free_func (g_object_unref);
+  if (self->resolver == NULL)
+    return ret;
+
+  providers = _sd_resolver_get_providers (self->resolver);
+  for (guint i = 0; i < providers->len; i++)
+    g_ptr_array_add (ret, g_object_ref (g_ptr_array_index (providers, i)));
+
+  return ret;
+}
+
+/**
+ * sd_daemon_lookup_provider:
+ * @self: a #SdDaemon
+ * @provider_type: a #SdProvider type
+ *
+ * Finds the provider of a built daemon that was injected for @provider_type, or else one
+ * of that type or a subtype.
+ *
+ * Returns: (transfer none) (nullable): the provider, or %NULL
+ *
+ * Since: 1.0
+ */
+SdProvider *
+sd_daemon_lookup_provider (SdDaemon *self,
+                           GType     provider_type)
+{
+  g_return_val_if_fail (SD_IS_DAEMON (self), NULL);
+  g_return_val_if_fail (g_type_is_a (provider_type, SD_TYPE_PROVIDER), NULL);
+
+  if (self->resolver == NULL)
+    return NULL;
+
+  return _sd_resolver_lookup (self->resolver, provider_type);
+}
+
 static int
 compare_units (gconstpointer a,
                gconstpointer b)
@@ -1123,10 +1643,17 @@ compare_units (gconstpointer a,
  * run builds the daemon if this was not called; calling it first reports configuration
  * errors before anything starts. Building a built daemon again does nothing.
  *
+ * Building also resolves the providers the services depend on (see #SdProvider): each is
+ * created once, on first need, after its own dependencies; value providers read their
+ * environment variables.
+ *
  * Errors (each names what is wrong, and nothing changes): a service type that implements
  * no body, an invalid class default or registry value (an out-of-range priority, a bad
  * enum value), an invalid name, two services with the same name, an instance already used
- * by another daemon.
+ * by another daemon, a missing or ambiguous provider (%SD_ERROR_DEPENDENCY), a dependency
+ * cycle, named in full (%SD_ERROR_CYCLE), a provider-typed property that is not
+ * construct-only, an environment variable that does not parse or a required one that is
+ * unset.
  *
  * Returns: %TRUE on success
  *
@@ -1138,6 +1665,7 @@ sd_daemon_build (SdDaemon  *self,
 {
   g_autoptr(GPtrArray) services = NULL;
   g_autoptr(GHashTable) by_name = NULL;
+  g_autoptr(SdResolver) resolver = NULL;
 
   g_return_val_if_fail (SD_IS_DAEMON (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -1152,7 +1680,13 @@ sd_daemon_build (SdDaemon  *self,
       return FALSE;
     }
 
-  services = sd_registry_instantiate (self->registry, error);
+  /* A fresh resolver per attempt: a failed build leaves nothing behind */
+  resolver = _sd_resolver_new ();
+  for (guint i = 0; i < self->given_providers->len; i++)
+    if (!_sd_resolver_add_instance (resolver, g_ptr_array_index (self->given_providers, i), error))
+      return FALSE;
+
+  services = _sd_registry_instantiate (self->registry, resolver, error);
   if (services == NULL)
     return FALSE;
 
@@ -1184,6 +1718,7 @@ sd_daemon_build (SdDaemon  *self,
     }
 
   /* Nothing failed: commit. The index now maps names to units. */
+  self->resolver = g_steal_pointer (&resolver);
   self->units = g_ptr_array_new_full (services->len, (GDestroyNotify) _sd_unit_free);
   for (guint i = 0; i < services->len; i++)
     {
@@ -1330,6 +1865,8 @@ sd_daemon_run_async (SdDaemon            *self,
   self->events = _sd_event_queue_new (self->main_context);
   shutdown_requested = self->shutdown_requested;
   g_mutex_unlock (&self->control_lock);
+
+  watch_providers (self);
 
   _sd_event_queue_push (self->events, startup_event_cb, g_object_ref (self), g_object_unref);
   if (shutdown_requested)

@@ -75,6 +75,10 @@ gboolean         sd_daemon_add_service          (SdDaemon             *self,
                                                  SdService            *service,
                                                  GError              **error);
 SD_AVAILABLE_IN_ALL
+gboolean         sd_daemon_add_provider         (SdDaemon             *self,
+                                                 SdProvider           *provider,
+                                                 GError              **error);
+SD_AVAILABLE_IN_ALL
 gboolean         sd_daemon_build                (SdDaemon             *self,
                                                  GError              **error);
 
@@ -83,6 +87,11 @@ GPtrArray       *sd_daemon_list_services        (SdDaemon             *self) G_G
 SD_AVAILABLE_IN_ALL
 SdService       *sd_daemon_lookup_service       (SdDaemon             *self,
                                                  const char           *name);
+SD_AVAILABLE_IN_ALL
+GPtrArray       *sd_daemon_list_providers       (SdDaemon             *self) G_GNUC_WARN_UNUSED_RESULT;
+SD_AVAILABLE_IN_ALL
+SdProvider      *sd_daemon_lookup_provider      (SdDaemon             *self,
+                                                 GType                 provider_type);
 
 SD_AVAILABLE_IN_ALL
 gboolean         sd_daemon_run                  (SdDaemon             *self,

@@ -31,6 +31,9 @@ G_BEGIN_DECLS
  *   reloading a stopped service, or building a daemon twice)
  * @SD_ERROR_TIMEOUT: a start, stop or reload did not finish in time
  * @SD_ERROR_CANCELLED: the operation was cancelled, for example by a daemon shutdown
+ * @SD_ERROR_DEPENDENCY: a dependency cannot be resolved: no provider (or more than one) of
+ *   the requested type, or a provider-typed property that is not construct-only
+ * @SD_ERROR_CYCLE: providers depend on each other in a cycle
  *
  * Error codes in the %SD_ERROR domain.
  *
@@ -44,6 +47,8 @@ typedef enum {
   SD_ERROR_INVALID_STATE,
   SD_ERROR_TIMEOUT,
   SD_ERROR_CANCELLED,
+  SD_ERROR_DEPENDENCY,
+  SD_ERROR_CYCLE,
 } SdError;
 
 /**

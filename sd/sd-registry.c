@@ -10,6 +10,7 @@
 #include "sd-error.h"
 #include "sd-i18n-private.h"
 #include "sd-log-private.h"
+#include "sd-registry-private.h"
 #include "sd-service-private.h"
 
 /**
@@ -609,13 +610,37 @@ sd_registry_set_exclude_tags (SdRegistry         *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXCLUDE_TAGS]);
 }
 
-static gboolean
-has_any_tag (SdService  *service,
-             char      **tags)
+/* A service to be: a type entry, a ready-made instance, or a discovered type */
+typedef struct
 {
-  for (guint i = 0; tags && tags[i]; i++)
+  GType            type;
+  SdRegistryEntry *entry;     /* (unowned) (nullable) */
+  SdService       *instance;  /* (unowned) (nullable) */
+} Candidate;
+
+/* The tags the candidate has, or will have once created */
+static const char * const *
+candidate_tags (Candidate *candidate)
+{
+  if (candidate->instance != NULL)
+    return sd_service_get_tags (candidate->instance);
+
+  for (guint i = 0; candidate->entry && i < candidate->entry->n_properties; i++)
     {
-      if (sd_service_has_tag (service, tags[i]))
+      if (g_str_equal (candidate->entry->names[i], "tags"))
+        return g_value_get_boxed (&candidate->entry->values[i]);
+    }
+
+  return _sd_service_type_peek_default_tags (candidate->type);
+}
+
+static gboolean
+tags_intersect (const char * const *tags,
+                char              **filter)
+{
+  for (guint i = 0; tags && filter && filter[i]; i++)
+    {
+      if (g_strv_contains (tags, filter[i]))
         return TRUE;
     }
 
@@ -624,15 +649,19 @@ has_any_tag (SdService  *service,
 
 static void
 warn_unmatched_tags (char      **tags,
-                     GPtrArray  *services,
+                     GPtrArray  *all_tags,
                      gboolean    include)
 {
   for (guint i = 0; tags && tags[i]; i++)
     {
       gboolean matched = FALSE;
 
-      for (guint j = 0; j < services->len && !matched; j++)
-        matched = sd_service_has_tag (g_ptr_array_index (services, j), tags[i]);
+      for (guint j = 0; j < all_tags->len && !matched; j++)
+        {
+          const char * const *service_tags = g_ptr_array_index (all_tags, j);
+
+          matched = service_tags != NULL && g_strv_contains (service_tags, tags[i]);
+        }
 
       if (!matched && include)
         _sd_log (G_LOG_LEVEL_WARNING, NULL,
@@ -643,49 +672,49 @@ warn_unmatched_tags (char      **tags,
     }
 }
 
-/**
- * sd_registry_instantiate:
- * @self: a #SdRegistry
- * @error: return location for a #GError
+/*
+ * _sd_registry_instantiate:
+ * @resolver: creates the services with the providers they need
  *
  * Creates the services of the registry, as a daemon does when it is built: instances of
  * every entry (and of every discovered type not added explicitly, with #SdRegistry:discover),
- * checked and filtered by the tags.
- *
- * Returns: (transfer container) (element-type SdService): the services, or %NULL with
- *   @error set if a service is invalid (no body, a bad class default, a bad name)
- *
- * Since: 1.0
+ * checked and filtered by the tags. Returns %NULL with @error set if a service is invalid
+ * (no body, a bad class default, a bad name) or its dependencies cannot be resolved.
  */
 GPtrArray *
-sd_registry_instantiate (SdRegistry  *self,
-                         GError     **error)
+_sd_registry_instantiate (SdRegistry  *self,
+                          SdResolver  *resolver,
+                          GError     **error)
 {
-  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) selected = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GArray) candidates = g_array_new (FALSE, TRUE, sizeof (Candidate));
   g_autoptr(GHashTable) explicit_types = NULL;
+  g_autoptr(GPtrArray) all_tags = g_ptr_array_new ();
   g_autofree GType *discovered = NULL;
   guint n_discovered = 0;
 
   g_return_val_if_fail (SD_IS_REGISTRY (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  /* Select first, from the tags each service will have, so that services filtered out
+   * are never created — nor the providers only they would need. */
   explicit_types = g_hash_table_new (NULL, NULL);
 
   for (guint i = 0; i < self->entries->len; i++)
     {
       SdRegistryEntry *entry = g_ptr_array_index (self->entries, i);
+      Candidate candidate = { entry->type, entry, NULL };
 
-      g_ptr_array_add (all, g_object_new_with_properties (entry->type, entry->n_properties,
-                                                          entry->names, entry->values));
+      g_array_append_val (candidates, candidate);
       g_hash_table_add (explicit_types, GSIZE_TO_POINTER (entry->type));
     }
 
   for (guint i = 0; i < self->instances->len; i++)
     {
       SdService *service = g_ptr_array_index (self->instances, i);
+      Candidate candidate = { G_OBJECT_TYPE (service), NULL, service };
 
-      g_ptr_array_add (all, g_object_ref (service));
+      g_array_append_val (candidates, candidate);
       g_hash_table_add (explicit_types, GSIZE_TO_POINTER (G_OBJECT_TYPE (service)));
     }
 
@@ -694,33 +723,56 @@ sd_registry_instantiate (SdRegistry  *self,
 
   for (guint i = 0; i < n_discovered; i++)
     {
+      Candidate candidate = { discovered[i], NULL, NULL };
+
       if (g_hash_table_contains (explicit_types, GSIZE_TO_POINTER (discovered[i])))
         continue;
 
       if (!check_service_type (discovered[i], error))
         return NULL;
 
-      g_ptr_array_add (all, g_object_new (discovered[i], NULL));
+      g_array_append_val (candidates, candidate);
     }
 
-  for (guint i = 0; i < all->len; i++)
+  for (guint i = 0; i < candidates->len; i++)
     {
-      SdService *service = g_ptr_array_index (all, i);
+      Candidate *candidate = &g_array_index (candidates, Candidate, i);
+      const char * const *tags = candidate_tags (candidate);
+      GObject *service;
 
-      if (!_sd_service_check (service, error))
+      g_ptr_array_add (all_tags, (gpointer) tags);
+
+      if (self->include_tags != NULL && !tags_intersect (tags, self->include_tags))
+        continue;
+      if (tags_intersect (tags, self->exclude_tags))
+        continue;
+
+      if (candidate->instance != NULL)
+        {
+          if (!_sd_resolver_adopt (resolver, G_OBJECT (candidate->instance), error))
+            return NULL;
+          service = g_object_ref (G_OBJECT (candidate->instance));
+        }
+      else if (candidate->entry != NULL)
+        {
+          service = _sd_resolver_create (resolver, candidate->type, candidate->entry->n_properties,
+                                         candidate->entry->names, candidate->entry->values, error);
+        }
+      else
+        {
+          service = _sd_resolver_create (resolver, candidate->type, 0, NULL, NULL, error);
+        }
+
+      if (service == NULL)
         return NULL;
+      g_ptr_array_add (selected, service);
 
-      if (self->include_tags != NULL && !has_any_tag (service, self->include_tags))
-        continue;
-
-      if (has_any_tag (service, self->exclude_tags))
-        continue;
-
-      g_ptr_array_add (selected, g_object_ref (service));
+      if (!_sd_service_check (SD_SERVICE (service), error))
+        return NULL;
     }
 
-  warn_unmatched_tags (self->include_tags, all, TRUE);
-  warn_unmatched_tags (self->exclude_tags, all, FALSE);
+  warn_unmatched_tags (self->include_tags, all_tags, TRUE);
+  warn_unmatched_tags (self->exclude_tags, all_tags, FALSE);
 
   return g_steal_pointer (&selected);
 }

@@ -72,8 +72,5 @@ const char * const  *sd_registry_get_exclude_tags    (SdRegistry         *self);
 SD_AVAILABLE_IN_ALL
 void                 sd_registry_set_exclude_tags    (SdRegistry         *self,
                                                       const char * const *tags);
-SD_AVAILABLE_IN_ALL
-GPtrArray           *sd_registry_instantiate         (SdRegistry         *self,
-                                                      GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -16,6 +16,7 @@ gboolean  _sd_service_validate_property (const char    *property_name,
                                        GValue          *out_value,
                                        GError         **error);
 gboolean  _sd_service_mark_registered (SdService       *self);
+const char * const *_sd_service_type_peek_default_tags (GType service_type);
 SdUnit   *_sd_service_get_unit        (SdService       *self);
 void      _sd_service_set_unit        (SdService       *self,
                                        SdUnit          *unit);

@@ -731,6 +731,31 @@ _sd_service_check (SdService  *self,
   return TRUE;
 }
 
+/* The tags instances of @service_type get from class defaults, or NULL */
+const char * const *
+_sd_service_type_peek_default_tags (GType service_type)
+{
+  const char * const *tags = NULL;
+
+  g_mutex_lock (&defaults_lock);
+  for (GType type = service_type;
+       type != 0 && g_type_is_a (type, SD_TYPE_SERVICE);
+       type = g_type_parent (type))
+    {
+      SdServiceDefaults *defaults = g_type_get_qdata (type, defaults_quark ());
+
+      if (defaults != NULL && G_IS_VALUE (&defaults->values[PROP_TAGS]))
+        {
+          /* Defaults are never freed or replaced in place once set by class_init */
+          tags = g_value_get_boxed (&defaults->values[PROP_TAGS]);
+          break;
+        }
+    }
+  g_mutex_unlock (&defaults_lock);
+
+  return tags;
+}
+
 /* Marks an instance as added to a registry; FALSE if it was already. Called on one thread. */
 gboolean
 _sd_service_mark_registered (SdService *self)

@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 typedef struct _SdClock         SdClock;
 typedef struct _SdContext       SdContext;
 typedef struct _SdDaemon        SdDaemon;
+typedef struct _SdProvider      SdProvider;
 typedef struct _SdRegistry      SdRegistry;
 typedef struct _SdRestartPolicy SdRestartPolicy;
 typedef struct _SdService       SdService;

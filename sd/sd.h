@@ -12,8 +12,12 @@
 #include "sd-clock.h"
 #include "sd-context.h"
 #include "sd-daemon.h"
+#include "sd-listener.h"
+#include "sd-provider.h"
 #include "sd-registry.h"
 #include "sd-restart-policy.h"
 #include "sd-service.h"
+#include "sd-settings-provider.h"
+#include "sd-value-provider.h"
 
 #undef SD_INSIDE

@@ -6,11 +6,13 @@
  * - "worker" (priority DEFAULT) fails twice, is restarted with a backoff as RECOVERING and
  *   reads the previous error, then processes jobs; on a reload (SIGHUP) it shelves its job
  *   count and the next generation, RESTORING, takes it back;
- * - "gateway" (priority EXTERNAL, asynchronous) starts last and stops first.
+ * - "gateway" (priority EXTERNAL, asynchronous) starts last and stops first. It depends on
+ *   a provider, "CompleteGreeting": a value with a default, taken from the environment
+ *   variable COMPLETE_GREETING when set, injected by type when the daemon is built.
  *
  * Every state transition is printed from the daemon's "service-state-changed" signal.
  *
- *   sd-example-complete [--duration=SECONDS]
+ *   [COMPLETE_GREETING=text] sd-example-complete [--duration=SECONDS]
  *   kill -HUP <pid>     reload every service
  *   Ctrl-C              stop the services, lowest priority first
  */
@@ -218,12 +220,44 @@ complete_worker_init (CompleteWorker *self)
 
 /* ---- gateway: an asynchronous service facing the outside world ---- */
 
+/* ---- greeting: a value provider the gateway depends on ---- */
+
+#define COMPLETE_TYPE_GREETING (complete_greeting_get_type ())
+G_DECLARE_FINAL_TYPE (CompleteGreeting, complete_greeting, COMPLETE, GREETING, SdValueProvider)
+
+struct _CompleteGreeting
+{
+  SdValueProvider parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (CompleteGreeting, complete_greeting, SD_TYPE_VALUE_PROVIDER)
+
+static void
+complete_greeting_class_init (CompleteGreetingClass *klass)
+{
+  sd_value_provider_type_set_default (G_TYPE_FROM_CLASS (klass), g_variant_new_string ("hello"));
+  sd_value_provider_type_bind_env (G_TYPE_FROM_CLASS (klass), "COMPLETE_GREETING", FALSE);
+}
+
+static void
+complete_greeting_init (CompleteGreeting *self)
+{
+}
+
+/* ---- gateway: an asynchronous service with a dependency ---- */
+
 #define COMPLETE_TYPE_GATEWAY (complete_gateway_get_type ())
 G_DECLARE_FINAL_TYPE (CompleteGateway, complete_gateway, COMPLETE, GATEWAY, SdService)
 
 struct _CompleteGateway
 {
-  SdService parent_instance;
+  SdService         parent_instance;
+  CompleteGreeting *greeting;  /* (owned): injected by the daemon */
+};
+
+enum {
+  PROP_GATEWAY_0,
+  PROP_GATEWAY_GREETING,
 };
 
 G_DEFINE_FINAL_TYPE (CompleteGateway, complete_gateway, SD_TYPE_SERVICE)
@@ -263,9 +297,14 @@ complete_gateway_run_async (SdService           *service,
 
   g_task_set_source_tag (task, complete_gateway_run_async);
 
-  g_print ("gateway: accepting requests (generation %u, %s)\n",
-           sd_context_get_generation (context),
-           sd_service_state_to_string (sd_context_get_state (context)));
+  {
+    CompleteGateway *self = COMPLETE_GATEWAY (service);
+    g_autofree char *greeting = sd_value_provider_dup_string (SD_VALUE_PROVIDER (self->greeting));
+
+    g_print ("gateway: accepting requests (generation %u, %s), greeting them with “%s”\n",
+             sd_context_get_generation (context),
+             sd_service_state_to_string (sd_context_get_state (context)), greeting);
+  }
 
   /* Waiting for the stop request completes the handshake */
   sd_context_wait_shutdown_async (context, NULL, gateway_shutdown_cb, g_steal_pointer (&task));
@@ -283,12 +322,63 @@ complete_gateway_run_finish (SdService     *service,
 }
 
 static void
+complete_gateway_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_GATEWAY_GREETING:
+      g_value_set_object (value, COMPLETE_GATEWAY (object)->greeting);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+complete_gateway_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_GATEWAY_GREETING:
+      COMPLETE_GATEWAY (object)->greeting = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+complete_gateway_dispose (GObject *object)
+{
+  g_clear_object (&COMPLETE_GATEWAY (object)->greeting);
+
+  G_OBJECT_CLASS (complete_gateway_parent_class)->dispose (object);
+}
+
+static void
 complete_gateway_class_init (CompleteGatewayClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   SdServiceClass *service_class = SD_SERVICE_CLASS (klass);
 
+  object_class->get_property = complete_gateway_get_property;
+  object_class->set_property = complete_gateway_set_property;
+  object_class->dispose = complete_gateway_dispose;
   service_class->run_async = complete_gateway_run_async;
   service_class->run_finish = complete_gateway_run_finish;
+
+  /* A dependency: a construct-only property of a provider type, filled by the daemon */
+  g_object_class_install_property (object_class, PROP_GATEWAY_GREETING,
+    g_param_spec_object ("greeting", NULL, NULL, COMPLETE_TYPE_GREETING,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
 
   sd_service_type_set_defaults (G_TYPE_FROM_CLASS (klass),
                                 "name", "gateway",

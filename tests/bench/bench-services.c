@@ -123,7 +123,85 @@ bench_task_idle_init (BenchTaskIdle *self)
 {
 }
 
-/* Which of the two the "sd" child runs */
+/* The idiomatic idle service again, depending on a provider (one instance for all) */
+#define BENCH_TYPE_CONFIG (bench_config_get_type ())
+G_DECLARE_FINAL_TYPE (BenchConfig, bench_config, BENCH, CONFIG, SdProvider)
+
+struct _BenchConfig
+{
+  SdProvider parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (BenchConfig, bench_config, SD_TYPE_PROVIDER)
+
+static void
+bench_config_class_init (BenchConfigClass *klass)
+{
+}
+
+static void
+bench_config_init (BenchConfig *self)
+{
+}
+
+#define BENCH_TYPE_CONFIGURED_IDLE (bench_configured_idle_get_type ())
+G_DECLARE_FINAL_TYPE (BenchConfiguredIdle, bench_configured_idle, BENCH, CONFIGURED_IDLE, SdService)
+
+struct _BenchConfiguredIdle
+{
+  SdService    parent_instance;
+  BenchConfig *config;
+};
+
+G_DEFINE_FINAL_TYPE (BenchConfiguredIdle, bench_configured_idle, SD_TYPE_SERVICE)
+
+static void
+bench_configured_idle_get_property (GObject    *object,
+                                    guint       prop_id,
+                                    GValue     *value,
+                                    GParamSpec *pspec)
+{
+  g_value_set_object (value, BENCH_CONFIGURED_IDLE (object)->config);
+}
+
+static void
+bench_configured_idle_set_property (GObject      *object,
+                                    guint         prop_id,
+                                    const GValue *value,
+                                    GParamSpec   *pspec)
+{
+  BENCH_CONFIGURED_IDLE (object)->config = g_value_dup_object (value);
+}
+
+static void
+bench_configured_idle_dispose (GObject *object)
+{
+  g_clear_object (&BENCH_CONFIGURED_IDLE (object)->config);
+
+  G_OBJECT_CLASS (bench_configured_idle_parent_class)->dispose (object);
+}
+
+static void
+bench_configured_idle_class_init (BenchConfiguredIdleClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = bench_configured_idle_get_property;
+  object_class->set_property = bench_configured_idle_set_property;
+  object_class->dispose = bench_configured_idle_dispose;
+  SD_SERVICE_CLASS (klass)->run_async = bench_idle_run_async;
+
+  g_object_class_install_property (object_class, 1,
+    g_param_spec_object ("config", NULL, NULL, BENCH_TYPE_CONFIG,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+}
+
+static void
+bench_configured_idle_init (BenchConfiguredIdle *self)
+{
+}
+
+/* Which of the variants the "sd" child runs */
 static GType idle_type;
 
 /* ---- helpers ---- */
@@ -256,6 +334,7 @@ child_sd (guint n_services,
 {
   g_autoptr(SdRegistry) registry = NULL;
   g_autoptr(SdDaemon) daemon = NULL;
+  g_autoptr(BenchConfig) config = NULL;
   g_autoptr(GError) error = NULL;
   SdRun run = { NULL, };
   gint64 begin;
@@ -271,19 +350,30 @@ child_sd (guint n_services,
   daemon = sd_daemon_new_with_registry (registry);
   run.daemon = daemon;
 
+  /* Services made here get their provider at construction, as an application would pass
+   * it; the daemon is handed the same instance */
+  if (idle_type == BENCH_TYPE_CONFIGURED_IDLE)
+    {
+      config = g_object_new (BENCH_TYPE_CONFIG, NULL);
+      if (!sd_daemon_add_provider (daemon, SD_PROVIDER (config), &error))
+        {
+          g_printerr ("%s\n", error->message);
+          return 1;
+        }
+    }
+
   for (guint i = 0; i < n_services; i++)
     {
       g_autoptr(SdService) service = NULL;
       char name[32];
 
       g_snprintf (name, sizeof name, "idle-%05u", i);
-      if (n_waves > 1)
-        service = g_object_new (idle_type,
-                                "name", name,
-                                "priority", 10 + (i % n_waves) * (SD_PRIORITY_MAX - 10) / n_waves,
-                                NULL);
-      else
-        service = g_object_new (idle_type, "name", name, NULL);
+      service = g_object_new (idle_type,
+                              "name", name,
+                              "priority", n_waves > 1 ? 10 + (i % n_waves) * (SD_PRIORITY_MAX - 10) / n_waves
+                                                      : SD_PRIORITY_DEFAULT,
+                              config ? "config" : NULL, config,
+                              NULL);
 
       if (!sd_daemon_add_service (daemon, service, &error))
         {
@@ -788,18 +878,21 @@ orchestrate (guint idle_ms,
         per_service_10k = per_service;
     }
 
-  /* The same services with a GTask of their own, as a body that does more than wait has */
-  for (guint c = 1; c < G_N_ELEMENTS (counts); c++)
-    {
-      g_autoptr(GHashTable) task = run_self (&self, "sd-task", counts[c], 1, 0, n_runs, &error);
+  /* The same services with a GTask of their own, as a body that does more than wait has,
+   * and with a provider injected into each */
+  for (guint v = 0; v < 2; v++)
+    for (guint c = 1; c < G_N_ELEMENTS (counts); c++)
+      {
+        const char *mode = v == 0 ? "sd-task" : "sd-provider";
+        g_autoptr(GHashTable) variant = run_self (&self, mode, counts[c], 1, 0, n_runs, &error);
 
-      if (task == NULL)
-        goto failed;
-      printf ("services=%u idle=gtask rss_kb=%.0f per_service_bytes=%.0f heap_per_service_bytes=%.0f\n",
-              counts[c], value_of (task, "rss_kb"),
-              per_item_bytes (value_of (task, "rss_kb"), value_of (sd[0], "rss_kb"), counts[c]),
-              (value_of (task, "heap_bytes") - value_of (sd[0], "heap_bytes")) / counts[c]);
-    }
+        if (variant == NULL)
+          goto failed;
+        printf ("services=%u idle=%s rss_kb=%.0f per_service_bytes=%.0f heap_per_service_bytes=%.0f\n",
+                counts[c], v == 0 ? "gtask" : "with-provider", value_of (variant, "rss_kb"),
+                per_item_bytes (value_of (variant, "rss_kb"), value_of (sd[0], "rss_kb"), counts[c]),
+                (value_of (variant, "heap_bytes") - value_of (sd[0], "heap_bytes")) / counts[c]);
+      }
 
   /* Heap cost of the building blocks, for the breakdown */
   parts = run_self (&self, "parts", 10000, 1, 0, 1, &error);
@@ -919,7 +1012,7 @@ main (int   argc,
   int idle_ms = -1;
   int n_runs = 3;
   const GOptionEntry entries[] = {
-    { "child", 0, 0, G_OPTION_ARG_STRING, &child, "Run one measurement: sd, sd-task, floor or parts", "MODE" },
+    { "child", 0, 0, G_OPTION_ARG_STRING, &child, "Run one measurement: sd, sd-task, sd-provider, floor or parts", "MODE" },
     { "services", 0, 0, G_OPTION_ARG_INT, &n_services, "Number of services or floor items", "N" },
     { "waves", 0, 0, G_OPTION_ARG_INT, &n_waves, "Spread the services over this many priorities", "W" },
     { "idle-ms", 0, 0, G_OPTION_ARG_INT, &idle_ms, "Idle window for counting wake-ups (default: 2000, none in a child)", "MS" },
@@ -948,6 +1041,9 @@ main (int   argc,
     return child_sd ((guint) n_services, (guint) n_waves, (guint) MAX (idle_ms, 0));
   idle_type = BENCH_TYPE_TASK_IDLE;
   if (g_str_equal (child, "sd-task"))
+    return child_sd ((guint) n_services, (guint) n_waves, (guint) MAX (idle_ms, 0));
+  idle_type = BENCH_TYPE_CONFIGURED_IDLE;
+  if (g_str_equal (child, "sd-provider"))
     return child_sd ((guint) n_services, (guint) n_waves, (guint) MAX (idle_ms, 0));
   if (g_str_equal (child, "floor"))
     return child_floor ((guint) n_services);

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "sd-test-child.h"
 
 static SdTestChild *
@@ -169,6 +171,86 @@ test_scheduling (void)
   g_free (isolated_2.thread);
 }
 
+/* The listener binds before the first wave; the server's wave starts before the client's,
+ * and on shutdown the client stops first. The socket file goes with the program. */
+static void
+test_unix_domain_socket (void)
+{
+  const char *path = sd_test_program_path ("SD_EXAMPLE_UNIX_DOMAIN_SOCKET",
+                                           SD_EXAMPLE_UNIX_DOMAIN_SOCKET);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("sd-example-uds-XXXXXX", &error);
+  g_autofree char *socket_path = NULL;
+  g_autofree char *listening = NULL;
+  g_autofree char *connected = NULL;
+  g_autoptr(SdTestChild) child = NULL;
+  guint server_up, client_up, exchange, ready, elapsed, client_stop, server_stop, stopped;
+
+  g_assert_no_error (error);
+  socket_path = g_build_filename (dir, "echo.sock", NULL);
+
+  /* The variable overrides the class default of the listener; the child inherits it */
+  g_setenv ("SD_EXAMPLE_ECHO_SOCKET", socket_path, TRUE);
+  child = spawn_with_duration (path, "--duration=2");
+  g_unsetenv ("SD_EXAMPLE_ECHO_SOCKET");
+
+  wait_clean_exit (child);
+
+  listening = g_strdup_printf ("echo-server: listening on %s (generation 1)", socket_path);
+  connected = g_strdup_printf ("echo-client: connected to %s", socket_path);
+  server_up = line_index (child, listening);
+  client_up = line_index (child, connected);
+  exchange = line_index (child, "echo-client: sent \"ping 1\", received \"echo: ping 1\"");
+  line_index (child, "echo-server: client 1 says \"ping 1\"");
+  ready = line_index (child, "== all services started");
+  elapsed = line_index (child, "== duration elapsed");
+  client_stop = line_index (child, "echo-client: stopping after");
+  server_stop = line_index (child, "echo-server: stopping after 1 clients");
+  stopped = line_index (child, "== all services stopped ==");
+
+  g_assert_cmpuint (server_up, <, client_up);
+  g_assert_cmpuint (client_up, <, exchange);
+  g_assert_cmpuint (ready, <, elapsed);
+  g_assert_cmpuint (elapsed, <, client_stop);
+  g_assert_cmpuint (client_stop, <, server_stop);
+  g_assert_cmpuint (server_stop, <, stopped);
+
+  g_assert_false (g_file_test (socket_path, G_FILE_TEST_EXISTS));
+  g_rmdir (dir);
+}
+
+#ifdef SD_EXAMPLE_VALA
+/* Services written in Vala: a blocking one and an async method with an injected provider
+ * whose value comes from the environment */
+static void
+test_vala (void)
+{
+  const char *path = sd_test_program_path ("SD_EXAMPLE_VALA", SD_EXAMPLE_VALA);
+  g_autoptr(SdTestChild) child = NULL;
+  guint tick, ready, elapsed, ticker_stop, heartbeat_stop, stopped;
+
+  g_setenv ("SD_EXAMPLE_TICK_MS", "200", TRUE);
+  child = spawn_with_duration (path, "--duration=2");
+  g_unsetenv ("SD_EXAMPLE_TICK_MS");
+
+  wait_clean_exit (child);
+
+  ready = line_index (child, "== all services started");
+  tick = line_index (child, "ticker: tick 1 (every 200 ms)");
+  line_index (child, "heartbeat: beat 1");
+  elapsed = line_index (child, "== duration elapsed");
+  ticker_stop = line_index (child, "ticker: stopping after");
+  heartbeat_stop = line_index (child, "heartbeat: stopping");
+  stopped = line_index (child, "== all services stopped ==");
+
+  g_assert_cmpuint (ready, <, tick);
+  g_assert_cmpuint (elapsed, <, ticker_stop);
+  /* The ticker (default priority) stops before the heartbeat (storage priority) */
+  g_assert_cmpuint (ticker_stop, <, heartbeat_stop);
+  g_assert_cmpuint (heartbeat_stop, <, stopped);
+}
+#endif
+
 int
 main (int   argc,
       char *argv[])
@@ -178,6 +260,10 @@ main (int   argc,
   g_test_add_func ("/sd/integration/examples/minimal", test_minimal);
   g_test_add_func ("/sd/integration/examples/complete", test_complete);
   g_test_add_func ("/sd/integration/examples/scheduling", test_scheduling);
+  g_test_add_func ("/sd/integration/examples/unix-domain-socket", test_unix_domain_socket);
+#ifdef SD_EXAMPLE_VALA
+  g_test_add_func ("/sd/integration/examples/vala", test_vala);
+#endif
 
   return g_test_run ();
 }

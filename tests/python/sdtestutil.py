@@ -20,7 +20,7 @@ gi.require_version('SdTest', '1')
 import gi.overrides  # noqa: E402
 
 _overrides_dir = os.environ.get('SD_TEST_OVERRIDES_DIR') or os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, 'introspection')
+    os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, 'introspection', 'gi', 'overrides')
 gi.overrides.__path__.insert(0, os.path.abspath(_overrides_dir))
 
 from gi.repository import GLib, GObject, Gio, Sd, SdTest  # noqa: E402

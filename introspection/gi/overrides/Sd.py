@@ -2,8 +2,9 @@
 """PyGObject override for Sd, so that services written in Python feel native.
 
 Importing ``from gi.repository import Sd`` loads this module on top of the
-typelib.  It changes ``Sd.Service`` only; everything else is the plain
-introspected API.
+typelib.  It changes ``Sd.Service`` and the provider classes
+(``Sd.Provider``, ``Sd.ValueProvider``, ``Sd.SettingsProvider``);
+everything else is the plain introspected API.
 
 Class keyword arguments are class defaults
     The defining properties of a service can be given where the class is
@@ -77,6 +78,40 @@ An asynchronous body
 
             def do_run_finish(self, result):
                 return result.propagate_boolean()
+
+Providers take their class configuration as keywords too
+    A provider is a per-daemon singleton that the daemon injects into every
+    service (or provider) with a construct-only property of its type::
+
+        class Port(Sd.ValueProvider, default=GLib.Variant('i', 8080),
+                   env='PORT', required=False):
+            pass  # 8080, unless $PORT says otherwise
+
+        class Cache(Sd.Provider, flags=Sd.ProviderFlags.WATCHABLE):
+            size = GObject.Property(type=int, default=0)
+
+        class Server(Sd.Service):
+            port = GObject.Property(type=Port, flags=GObject.ParamFlags.READWRITE |
+                                    GObject.ParamFlags.CONSTRUCT_ONLY)
+
+            def do_run(self, context):
+                serve(self.port.get_int(), context)
+
+    The keywords are applied to the GType once PyGObject registered it, as a C
+    provider does in its ``class_init``: ``flags`` (``Sd.ProviderFlags``) for
+    every provider, through ``Sd.Provider.type_set_flags()``; ``default``
+    (a ``GLib.Variant``, which also fixes the type of the value), ``env``
+    (the name of an environment variable) and ``required`` (``bool``, only
+    with ``env``) for ``Sd.ValueProvider`` subclasses; ``schema``, ``path``
+    and ``bind`` (a mapping from settings keys to property names, or a
+    sequence of such pairs; ``some_name`` and ``some-name`` are the same
+    property) for ``Sd.SettingsProvider`` subclasses.  A keyword that does
+    not fit the class or a value of the wrong Python type raises
+    ``TypeError`` where the class is defined.
+
+    A Python subclass of an abstract provider written in C is found by the
+    daemon like a C one: when it is the only concrete subtype, a property
+    of the abstract type gets an instance of the Python class.
 """
 
 import functools
@@ -287,3 +322,159 @@ class Service(Sd.Service, metaclass=_ServiceMeta):
 
 Service = override(Service)
 __all__.append('Service')
+
+
+# Providers
+
+def _is_subclass_of(klass, name):
+    """Whether klass derives from the GType of Sd.<name> (overridden or not)."""
+    gtype = getattr(klass, '__gtype__', None)
+    return gtype is not None and gtype.is_a(getattr(Sd, name).__gtype__)
+
+
+def _provider_flags(value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError('flags must be Sd.ProviderFlags, not %s' % type(value).__name__)
+    return Sd.ProviderFlags(int(value))
+
+
+def _property_name(keyword, value):
+    if not isinstance(value, str) or not value:
+        raise TypeError('%s must name a property with a non-empty str, not %r' % (keyword, value))
+    return value.replace('_', '-')
+
+
+def _bindings(value):
+    """The (key, property) pairs of a bind keyword, from a mapping or a sequence of pairs."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError('bind must map settings keys to property names, not a single string')
+    items = value.items() if hasattr(value, 'items') else value
+    try:
+        pairs = [tuple(item) for item in items]
+    except TypeError:
+        raise TypeError('bind must map settings keys to property names, not %s'
+                        % type(value).__name__) from None
+    result = []
+    for pair in pairs:
+        if len(pair) != 2:
+            raise TypeError('bind must map settings keys to property names, not hold %r' % (pair,))
+        key, prop = pair
+        if not isinstance(key, str) or not key:
+            raise TypeError('bind keys must be non-empty str, not %r' % (key,))
+        result.append((key, _property_name('bind', prop)))
+    return result
+
+
+def _provider_config(class_name, bases, kwargs):
+    """Checks the class keywords of a provider class; returns (config, other keywords)."""
+    probe = [b for b in bases if isinstance(b, type)]
+
+    def derives(name):
+        return any(_is_subclass_of(base, name) for base in probe)
+
+    config = {}
+    rest = dict(kwargs)
+
+    if 'flags' in rest:
+        config['flags'] = _provider_flags(rest.pop('flags'))
+
+    value_keywords = [k for k in ('default', 'env', 'required') if k in rest]
+    if value_keywords:
+        if not derives('ValueProvider'):
+            raise TypeError('%s: %s only apply to subclasses of Sd.ValueProvider'
+                            % (class_name, ', '.join(value_keywords)))
+        if 'default' in rest:
+            default = rest.pop('default')
+            if not isinstance(default, GLib.Variant):
+                raise TypeError('default must be a GLib.Variant, not %s' % type(default).__name__)
+            config['default'] = default
+        env = rest.pop('env', None)
+        required = rest.pop('required', _UNSET)
+        if required is not _UNSET and env is None:
+            raise TypeError('required applies only together with env')
+        if env is not None:
+            if not isinstance(env, str) or not env:
+                raise TypeError('env must name a variable with a non-empty str, not %r' % (env,))
+            if required is _UNSET:
+                required = False
+            if not isinstance(required, bool):
+                raise TypeError('required must be a bool, not %s' % type(required).__name__)
+            config['env'] = (env, required)
+
+    settings_keywords = [k for k in ('schema', 'path', 'bind') if k in rest]
+    if settings_keywords:
+        if not derives('SettingsProvider'):
+            raise TypeError('%s: %s only apply to subclasses of Sd.SettingsProvider'
+                            % (class_name, ', '.join(settings_keywords)))
+        if 'schema' in rest:
+            schema = rest.pop('schema')
+            if not isinstance(schema, str) or not schema:
+                raise TypeError('schema must be a non-empty str, not %r' % (schema,))
+            config['schema'] = schema
+        if 'path' in rest:
+            path = rest.pop('path')
+            if not isinstance(path, str) or not path.startswith('/') or \
+                    not path.endswith('/') or '//' in path:
+                raise TypeError('path must be a str that starts and ends with "/", not %r'
+                                % (path,))
+            config['path'] = path
+        if 'bind' in rest:
+            config['bind'] = _bindings(rest.pop('bind'))
+
+    return config, rest
+
+
+class _ProviderMeta(_GObjectMeta):
+    """Applies the class keywords of a provider once its GType exists."""
+
+    def __new__(mcs, class_name, bases, namespace, /, **kwargs):
+        config, rest = _provider_config(class_name, bases, kwargs)
+        # Unknown keywords go on to __init_subclass__, which rejects them
+        cls = super().__new__(mcs, class_name, bases, namespace, **rest)
+        cls._sd_provider_config = config
+        return cls
+
+    def __init__(cls, class_name, bases, namespace, /, **kwargs):
+        super().__init__(class_name, bases, namespace)
+
+        if _is_binding_class(cls):
+            return
+
+        gtype = cls.__gtype__
+        config = cls.__dict__.get('_sd_provider_config', {})
+        if 'flags' in config:
+            Sd.Provider.type_set_flags(gtype, config['flags'])
+        if 'default' in config:
+            Sd.ValueProvider.type_set_default(gtype, config['default'])
+        if 'env' in config:
+            Sd.ValueProvider.type_bind_env(gtype, *config['env'])
+        if 'schema' in config:
+            Sd.SettingsProvider.type_set_schema(gtype, config['schema'])
+        if 'path' in config:
+            Sd.SettingsProvider.type_set_path(gtype, config['path'])
+        for key, prop in config.get('bind', ()):
+            Sd.SettingsProvider.type_bind(gtype, key, prop)
+
+
+class Provider(Sd.Provider, metaclass=_ProviderMeta):
+    pass
+
+
+Provider = override(Provider)
+__all__.append('Provider')
+
+
+class ValueProvider(Sd.ValueProvider, metaclass=_ProviderMeta):
+    pass
+
+
+ValueProvider = override(ValueProvider)
+__all__.append('ValueProvider')
+
+
+class SettingsProvider(Sd.SettingsProvider, metaclass=_ProviderMeta):
+    pass
+
+
+SettingsProvider = override(SettingsProvider)
+__all__.append('SettingsProvider')

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "sd-provider.h"
+
+#include "sd-provider-private.h"
+
+/**
+ * SdProvider:
+ *
+ * A per-daemon singleton that services, triggers and other providers depend on.
+ *
+ * A dependency is declared as a construct-only object property whose value type is a
+ * provider type:
+ *
+ * |[<!-- language="C" -->
+ * properties[PROP_STORE] =
+ *   g_param_spec_object ("store", NULL, NULL, MY_TYPE_STORE,
+ *                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+ * ]|
+ *
+ * When a daemon is built it fills every such property with the one instance of that type it
+ * holds, creating it on first need (and its own dependencies before it). Each daemon has
+ * its own instances; nothing is process-global. Asking for an abstract type finds its only
+ * concrete subtype (two are an error: hand the daemon the one to use with
+ * sd_daemon_add_provider()). A dependency cycle, a missing provider, or a provider-typed
+ * property that is writable but not construct-only are build errors that name the types.
+ *
+ * A provider that can fail to start implements #GInitable or #GAsyncInitable and reports
+ * %SD_PROVIDER_ERROR_RETRYABLE (the daemon retries with its backoff until
+ * #SdRestartPolicy:provider-init-timeout-ms) or %SD_PROVIDER_ERROR_FATAL (startup fails). It is
+ * initialised right before the first wave that needs it, after the providers it depends on;
+ * %SD_PROVIDER_FLAGS_EAGER ones before the first wave.
+ *
+ * A provider type with %SD_PROVIDER_FLAGS_WATCHABLE reloads its dependents — services that
+ * depend on it directly or through other providers — whenever one of its properties changes.
+ *
+ * Since: 1.0
+ */
+
+typedef struct
+{
+  int initialized;  /* (atomic) */
+} SdProviderPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (SdProvider, sd_provider, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (sd-provider-error-quark, sd_provider_error)
+
+static GQuark
+flags_quark (void)
+{
+  static GQuark quark;
+
+  if G_UNLIKELY (quark == 0)
+    quark = g_quark_from_static_string ("sd-provider-flags");
+
+  return quark;
+}
+
+static void
+sd_provider_class_init (SdProviderClass *klass)
+{
+}
+
+static void
+sd_provider_init (SdProvider *self)
+{
+}
+
+void
+_sd_provider_set_initialized (SdProvider *self,
+                              gboolean    initialized)
+{
+  SdProviderPrivate *priv = sd_provider_get_instance_private (self);
+
+  g_atomic_int_set (&priv->initialized, !!initialized);
+}
+
+/**
+ * sd_provider_type_set_flags:
+ * @provider_type: a #SdProvider subtype
+ * @flags: the flags
+ *
+ * Sets the class-level flags of @provider_type, for example in its `class_init`. Subtypes
+ * that set none inherit them.
+ *
+ * Since: 1.0
+ */
+void
+sd_provider_type_set_flags (GType           provider_type,
+                            SdProviderFlags flags)
+{
+  g_return_if_fail (g_type_is_a (provider_type, SD_TYPE_PROVIDER));
+
+  /* The value is stored plus one, so that "no flags" differs from "not set" */
+  g_type_set_qdata (provider_type, flags_quark (), GUINT_TO_POINTER ((guint) flags + 1));
+}
+
+/**
+ * sd_provider_type_get_flags:
+ * @provider_type: a #SdProvider subtype
+ *
+ * Gets the class-level flags of @provider_type: the ones it set, or else those of its
+ * nearest ancestor that set some.
+ *
+ * Returns: the flags
+ *
+ * Since: 1.0
+ */
+SdProviderFlags
+sd_provider_type_get_flags (GType provider_type)
+{
+  g_return_val_if_fail (g_type_is_a (provider_type, SD_TYPE_PROVIDER), SD_PROVIDER_FLAGS_NONE);
+
+  /* Flags are usually set in class_init: make sure it ran (static classes stay alive) */
+  if (g_type_class_peek (provider_type) == NULL)
+    g_type_class_unref (g_type_class_ref (provider_type));
+
+  for (GType type = provider_type; type != 0; type = g_type_parent (type))
+    {
+      guint stored = GPOINTER_TO_UINT (g_type_get_qdata (type, flags_quark ()));
+
+      if (stored != 0)
+        return (SdProviderFlags) (stored - 1);
+    }
+
+  return SD_PROVIDER_FLAGS_NONE;
+}
+
+/**
+ * sd_provider_get_flags:
+ * @self: a #SdProvider
+ *
+ * Gets the class-level flags of the type of @self.
+ *
+ * Returns: the flags
+ *
+ * Since: 1.0
+ */
+SdProviderFlags
+sd_provider_get_flags (SdProvider *self)
+{
+  g_return_val_if_fail (SD_IS_PROVIDER (self), SD_PROVIDER_FLAGS_NONE);
+
+  return sd_provider_type_get_flags (G_OBJECT_TYPE (self));
+}
+
+/**
+ * sd_provider_get_initialized:
+ * @self: a #SdProvider
+ *
+ * Whether the daemon has initialised @self: its #GInitable or #GAsyncInitable
+ * initialisation (if any) succeeded.
+ *
+ * Returns: %TRUE once the provider is initialised
+ *
+ * Since: 1.0
+ */
+gboolean
+sd_provider_get_initialized (SdProvider *self)
+{
+  SdProviderPrivate *priv = sd_provider_get_instance_private (self);
+
+  g_return_val_if_fail (SD_IS_PROVIDER (self), FALSE);
+
+  return g_atomic_int_get (&priv->initialized);
+}
