@@ -4,6 +4,7 @@
 #include "sd-context.h"
 
 #include "sd-clock.h"
+#include "sd-restart-policy.h"
 #include "sd-context-private.h"
 #include "sd-i18n-private.h"
 #include "sd-service.h"
@@ -78,6 +79,7 @@ struct _SdContext
   SdService       *service;         /* (owned) */
   gpointer         unit;            /* (unowned): an opaque token of the daemon */
   SdClock         *clock;           /* (owned) */
+  SdRestartPolicy *policy;          /* (owned) */
   SdShelf         *shelf;           /* (owned) (nullable) (atomic): created by the first shelve */
   SdEventQueue    *events;          /* (owned) */
   GFunc            handshake_func;
@@ -125,6 +127,7 @@ sd_context_finalize (GObject *object)
 
   g_clear_object (&self->service);
   g_clear_object (&self->clock);
+  g_clear_object (&self->policy);
   g_clear_pointer (&self->shelf, _sd_shelf_unref);
   g_clear_pointer (&self->events, _sd_event_queue_unref);
   g_clear_error (&self->previous_error);
@@ -238,6 +241,7 @@ _sd_context_new (SdService      *service,
                  guint           generation,
                  SdServiceState  initial_state,
                  SdClock        *clock,
+                 SdRestartPolicy *policy,
                  SdShelf        *shelf,
                  const GError   *previous_error,
                  SdEventQueue   *events,
@@ -251,6 +255,7 @@ _sd_context_new (SdService      *service,
   self->generation = generation;
   self->state = initial_state;
   self->clock = g_object_ref (clock);
+  self->policy = g_object_ref (policy);
   self->shelf = shelf ? _sd_shelf_ref (shelf) : NULL;
   self->previous_error = previous_error ? g_error_copy (previous_error) : NULL;
   self->events = _sd_event_queue_ref (events);
@@ -558,6 +563,25 @@ sd_context_get_clock (SdContext *self)
   g_return_val_if_fail (SD_IS_CONTEXT (self), NULL);
 
   return self->clock;
+}
+
+/**
+ * sd_context_get_restart_policy:
+ * @self: a #SdContext
+ *
+ * Gets the daemon's restart policy, for code that retries on its own with the same backoff
+ * (a trigger's retry interceptor does).
+ *
+ * Returns: (transfer none): the restart policy
+ *
+ * Since: 1.0
+ */
+SdRestartPolicy *
+sd_context_get_restart_policy (SdContext *self)
+{
+  g_return_val_if_fail (SD_IS_CONTEXT (self), NULL);
+
+  return self->policy;
 }
 
 /**

@@ -28,6 +28,8 @@ guint           sd_context_get_generation       (SdContext            *self);
 SD_AVAILABLE_IN_ALL
 SdClock        *sd_context_get_clock            (SdContext            *self);
 SD_AVAILABLE_IN_ALL
+SdRestartPolicy *sd_context_get_restart_policy  (SdContext            *self);
+SD_AVAILABLE_IN_ALL
 GCancellable   *sd_context_get_cancellable      (SdContext            *self);
 SD_AVAILABLE_IN_ALL
 SdServiceState  sd_context_get_state            (SdContext            *self);

@@ -146,6 +146,244 @@ sd_provider_get_flags (SdProvider *self)
   return sd_provider_type_get_flags (G_OBJECT_TYPE (self));
 }
 
+static GMutex dependency_types_lock;
+
+static GQuark
+dependency_types_quark (void)
+{
+  static GQuark quark;
+
+  if G_UNLIKELY (quark == 0)
+    quark = g_quark_from_static_string ("sd-dependency-types");
+
+  return quark;
+}
+
+/**
+ * sd_type_set_dependency_type:
+ * @type: a service, trigger or provider type
+ * @property_name: the name of a construct-only property of a provider type
+ * @provider_type: the provider type to inject there, a subtype of the property's type
+ *
+ * Narrows what the daemon injects into @property_name of instances of @type and its
+ * subtypes: an instance of @provider_type rather than of the property's declared type. This
+ * is how a subclass says which provider a generic property takes — a notify trigger type
+ * names its notifier type, a cron trigger type its schedule type — without declaring a
+ * property of its own. A @provider_type that is not a subtype of the property's type is a
+ * build error.
+ *
+ * Since: 1.0
+ */
+void
+sd_type_set_dependency_type (GType       type,
+                             const char *property_name,
+                             GType       provider_type)
+{
+  GHashTable *types;
+
+  g_return_if_fail (g_type_is_a (type, G_TYPE_OBJECT));
+  g_return_if_fail (property_name != NULL);
+  g_return_if_fail (g_type_is_a (provider_type, SD_TYPE_PROVIDER));
+
+  g_mutex_lock (&dependency_types_lock);
+  types = g_type_get_qdata (type, dependency_types_quark ());
+  if (types == NULL)
+    {
+      /* Types are never unregistered, so neither is this table */
+      types = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_type_set_qdata (type, dependency_types_quark (), types);
+    }
+  g_hash_table_insert (types, g_strdup (property_name), GSIZE_TO_POINTER (provider_type));
+  g_mutex_unlock (&dependency_types_lock);
+}
+
+/**
+ * sd_type_get_dependency_type:
+ * @type: a service, trigger or provider type
+ * @property_name: the name of a property
+ *
+ * Gets the provider type set with sd_type_set_dependency_type() for @property_name of
+ * @type or its nearest ancestor that set one.
+ *
+ * Returns: the provider type, or %G_TYPE_INVALID if none was set
+ *
+ * Since: 1.0
+ */
+GType
+sd_type_get_dependency_type (GType       type,
+                             const char *property_name)
+{
+  GType ret = G_TYPE_INVALID;
+
+  g_return_val_if_fail (property_name != NULL, G_TYPE_INVALID);
+
+  g_mutex_lock (&dependency_types_lock);
+  for (; type != 0 && ret == G_TYPE_INVALID; type = g_type_parent (type))
+    {
+      GHashTable *types = g_type_get_qdata (type, dependency_types_quark ());
+
+      if (types != NULL)
+        ret = GPOINTER_TO_SIZE (g_hash_table_lookup (types, property_name));
+    }
+  g_mutex_unlock (&dependency_types_lock);
+
+  return ret;
+}
+
+static GQuark
+optional_quark (void)
+{
+  static GQuark quark;
+
+  if G_UNLIKELY (quark == 0)
+    quark = g_quark_from_static_string ("sd-optional-dependencies");
+
+  return quark;
+}
+
+/**
+ * sd_type_set_dependency_optional:
+ * @type: a service, trigger or provider type
+ * @property_name: the name of a construct-only property of a provider type
+ * @optional: whether the dependency is optional
+ *
+ * Marks a dependency of @type (and its subtypes) as optional: an instance the application
+ * created itself may leave it unset (%NULL) instead of being refused by the daemon. Types the
+ * daemon creates still get it injected.
+ *
+ * Since: 1.0
+ */
+void
+sd_type_set_dependency_optional (GType       type,
+                                 const char *property_name,
+                                 gboolean    optional)
+{
+  GHashTable *names;
+
+  g_return_if_fail (g_type_is_a (type, G_TYPE_OBJECT));
+  g_return_if_fail (property_name != NULL);
+
+  g_mutex_lock (&dependency_types_lock);
+  names = g_type_get_qdata (type, optional_quark ());
+  if (names == NULL)
+    {
+      names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_type_set_qdata (type, optional_quark (), names);
+    }
+  g_hash_table_insert (names, g_strdup (property_name), GINT_TO_POINTER (optional ? 1 : 2));
+  g_mutex_unlock (&dependency_types_lock);
+}
+
+/**
+ * sd_type_get_dependency_optional:
+ * @type: a service, trigger or provider type
+ * @property_name: the name of a property
+ *
+ * Whether sd_type_set_dependency_optional() marked @property_name of @type or its nearest
+ * ancestor that said so as optional.
+ *
+ * Returns: %TRUE for an optional dependency
+ *
+ * Since: 1.0
+ */
+gboolean
+sd_type_get_dependency_optional (GType       type,
+                                 const char *property_name)
+{
+  int found = 0;
+
+  g_return_val_if_fail (property_name != NULL, FALSE);
+
+  g_mutex_lock (&dependency_types_lock);
+  for (; type != 0 && found == 0; type = g_type_parent (type))
+    {
+      GHashTable *names = g_type_get_qdata (type, optional_quark ());
+
+      if (names != NULL)
+        found = GPOINTER_TO_INT (g_hash_table_lookup (names, property_name));
+    }
+  g_mutex_unlock (&dependency_types_lock);
+
+  return found == 1;
+}
+
+static GQuark
+reloads_quark (void)
+{
+  static GQuark quark;
+
+  if G_UNLIKELY (quark == 0)
+    quark = g_quark_from_static_string ("sd-dependency-reloads");
+
+  return quark;
+}
+
+/**
+ * sd_type_set_dependency_reloads:
+ * @type: a service, trigger or provider type
+ * @property_name: the name of a construct-only property of a provider type
+ * @reloads: whether a change of that provider reloads instances of @type
+ *
+ * By default a change of a watchable provider reloads everything that depends on it. A type
+ * that observes the provider itself — a watch trigger fires on each change — turns that off
+ * for the property through which it depends on it.
+ *
+ * Since: 1.0
+ */
+void
+sd_type_set_dependency_reloads (GType       type,
+                                const char *property_name,
+                                gboolean    reloads)
+{
+  GHashTable *names;
+
+  g_return_if_fail (g_type_is_a (type, G_TYPE_OBJECT));
+  g_return_if_fail (property_name != NULL);
+
+  g_mutex_lock (&dependency_types_lock);
+  names = g_type_get_qdata (type, reloads_quark ());
+  if (names == NULL)
+    {
+      names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_type_set_qdata (type, reloads_quark (), names);
+    }
+  g_hash_table_insert (names, g_strdup (property_name), GINT_TO_POINTER (reloads ? 1 : 2));
+  g_mutex_unlock (&dependency_types_lock);
+}
+
+/**
+ * sd_type_get_dependency_reloads:
+ * @type: a service, trigger or provider type
+ * @property_name: the name of a property
+ *
+ * Whether a change of the provider behind @property_name reloads instances of @type (see
+ * sd_type_set_dependency_reloads()).
+ *
+ * Returns: %TRUE unless it was turned off for @type or an ancestor
+ *
+ * Since: 1.0
+ */
+gboolean
+sd_type_get_dependency_reloads (GType       type,
+                                const char *property_name)
+{
+  int found = 0;
+
+  g_return_val_if_fail (property_name != NULL, TRUE);
+
+  g_mutex_lock (&dependency_types_lock);
+  for (; type != 0 && found == 0; type = g_type_parent (type))
+    {
+      GHashTable *names = g_type_get_qdata (type, reloads_quark ());
+
+      if (names != NULL)
+        found = GPOINTER_TO_INT (g_hash_table_lookup (names, property_name));
+    }
+  g_mutex_unlock (&dependency_types_lock);
+
+  return found != 2;
+}
+
 /**
  * sd_provider_get_initialized:
  * @self: a #SdProvider

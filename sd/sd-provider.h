@@ -106,6 +106,27 @@ SdProviderFlags sd_provider_type_get_flags   (GType            provider_type);
 SD_AVAILABLE_IN_ALL
 SdProviderFlags sd_provider_get_flags        (SdProvider      *self);
 SD_AVAILABLE_IN_ALL
+void            sd_type_set_dependency_type  (GType            type,
+                                              const char      *property_name,
+                                              GType            provider_type);
+SD_AVAILABLE_IN_ALL
+GType           sd_type_get_dependency_type  (GType            type,
+                                              const char      *property_name);
+SD_AVAILABLE_IN_ALL
+void            sd_type_set_dependency_optional (GType         type,
+                                              const char      *property_name,
+                                              gboolean         optional);
+SD_AVAILABLE_IN_ALL
+gboolean        sd_type_get_dependency_optional (GType         type,
+                                              const char      *property_name);
+SD_AVAILABLE_IN_ALL
+void            sd_type_set_dependency_reloads (GType          type,
+                                              const char      *property_name,
+                                              gboolean         reloads);
+SD_AVAILABLE_IN_ALL
+gboolean        sd_type_get_dependency_reloads (GType          type,
+                                              const char      *property_name);
+SD_AVAILABLE_IN_ALL
 gboolean        sd_provider_get_initialized  (SdProvider      *self);
 
 G_END_DECLS

@@ -206,6 +206,7 @@ resolve_properties (SdResolver   *self,
       GParamSpec *pspec = g_ptr_array_index (pspecs, i);
       GValue value = G_VALUE_INIT;
       SdProvider *provider;
+      GType wanted;
       gboolean explicit = FALSE;
 
       for (guint j = 0; j < n_given && !explicit; j++)
@@ -222,7 +223,19 @@ resolve_properties (SdResolver   *self,
           return FALSE;
         }
 
-      provider = resolve (self, pspec->value_type, error);
+      wanted = sd_type_get_dependency_type (type, pspec->name);
+      if (wanted == G_TYPE_INVALID)
+        wanted = pspec->value_type;
+      else if (!g_type_is_a (wanted, pspec->value_type))
+        {
+          g_set_error (error, SD_ERROR, SD_ERROR_DEPENDENCY,
+                       _("%s is not a %s and cannot be injected into %s:%s"),
+                       g_type_name (wanted), g_type_name (pspec->value_type),
+                       g_type_name (type), pspec->name);
+          return FALSE;
+        }
+
+      provider = resolve (self, wanted, error);
       if (provider == NULL)
         {
           g_prefix_error (error, "%s:%s: ", g_type_name (type), pspec->name);
@@ -282,6 +295,10 @@ _sd_resolver_create (SdResolver    *self,
   return object;
 }
 
+static gboolean adopt_given (SdResolver  *self,
+                             SdProvider  *provider,
+                             GError     **error);
+
 /*
  * _sd_resolver_adopt:
  *
@@ -304,6 +321,8 @@ _sd_resolver_adopt (SdResolver  *self,
         continue;
 
       g_object_get (object, pspec->name, &provider, NULL);
+      if (provider == NULL && sd_type_get_dependency_optional (G_OBJECT_TYPE (object), pspec->name))
+        continue;
       if (provider == NULL)
         {
           g_set_error (error, SD_ERROR, SD_ERROR_DEPENDENCY,
@@ -312,6 +331,12 @@ _sd_resolver_adopt (SdResolver  *self,
                        G_OBJECT_TYPE_NAME (object), g_type_name (pspec->value_type), pspec->name);
           return FALSE;
         }
+
+      /* A provider the application created itself counts as handed over: it is listed,
+       * initialised and watched like the others */
+      if (!g_ptr_array_find (self->providers, provider, NULL) &&
+          !adopt_given (self, SD_PROVIDER (provider), error))
+        return FALSE;
 
       add_dependency (self, object, SD_PROVIDER (provider));
     }
@@ -495,10 +520,12 @@ _sd_resolver_lookup (SdResolver *self,
   return NULL;
 }
 
-/* Appends the providers injected into @object (a provider or a consumer) to @out. */
+/* Appends the providers injected into @object (a provider or a consumer) to @out; with
+ * @for_reload, only those whose change reloads it. */
 static void
 append_dependencies (SdResolver *self,
                      GObject    *object,
+                     gboolean    for_reload,
                      GPtrArray  *out)
 {
   GPtrArray *pspecs;
@@ -520,6 +547,8 @@ append_dependencies (SdResolver *self,
 
       if ((pspec->flags & G_PARAM_READABLE) == 0)
         continue;
+      if (for_reload && !sd_type_get_dependency_reloads (G_OBJECT_TYPE (object), pspec->name))
+        continue;
       g_object_get (object, pspec->name, &provider, NULL);
       if (provider != NULL && !g_ptr_array_find (out, provider, NULL))
         g_ptr_array_add (out, provider);
@@ -533,12 +562,13 @@ _sd_resolver_get_dependencies (SdResolver *self,
 {
   GPtrArray *deps = g_ptr_array_new ();
 
-  append_dependencies (self, object, deps);
+  append_dependencies (self, object, FALSE, deps);
 
   return deps;
 }
 
-/* The objects (services and providers) into which @provider was injected directly. */
+/* The objects (services and providers) into which @provider was injected directly, and
+ * which a change of it reloads. */
 GPtrArray *
 _sd_resolver_get_dependents (SdResolver *self,
                              SdProvider *provider)
@@ -561,7 +591,7 @@ _sd_resolver_get_dependents (SdResolver *self,
           g_autoptr(GPtrArray) deps = g_ptr_array_new ();
 
           object = g_ptr_array_index (objects, i);
-          append_dependencies (self, object, deps);
+          append_dependencies (self, object, TRUE, deps);
           for (guint j = 0; j < deps->len; j++)
             {
               gpointer dependency = g_ptr_array_index (deps, j);
@@ -588,7 +618,7 @@ _sd_resolver_collect_closure (SdResolver *self,
 {
   g_autoptr(GPtrArray) deps = g_ptr_array_new ();
 
-  append_dependencies (self, object, deps);
+  append_dependencies (self, object, FALSE, deps);
   for (guint i = 0; i < deps->len; i++)
     {
       SdProvider *provider = g_ptr_array_index (deps, i);

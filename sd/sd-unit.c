@@ -583,7 +583,7 @@ unit_spawn (SdUnit         *unit,
     }
 
   context = _sd_context_new (service, unit, unit->generation, state,
-                             unit_clock (unit), unit->shelf,
+                             unit_clock (unit), unit_policy (unit), unit->shelf,
                              state == SD_SERVICE_STATE_RECOVERING && unit->extra
                                ? unit->extra->previous_error : NULL,
                              _sd_daemon_get_events (unit->daemon),

@@ -2,6 +2,7 @@
 
 /* The examples run non-interactively (--duration) and show what they claim to show. */
 
+#include <signal.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -219,6 +220,213 @@ test_unix_domain_socket (void)
   g_rmdir (dir);
 }
 
+/* A trigger kind of the example's own: each line of the file is one message, handled in
+ * order; at the end of the input the trigger stops cleanly, and the stats service, of a
+ * higher priority, reports the count after it. */
+static void
+test_custom_trigger_file (void)
+{
+  const char *path = sd_test_program_path ("SD_EXAMPLE_CUSTOM_TRIGGER", SD_EXAMPLE_CUSTOM_TRIGGER);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("sd-example-lines-XXXXXX", &error);
+  g_autofree char *lines_path = NULL;
+  g_autofree char *set_up = NULL;
+  g_autofree char *end = NULL;
+  g_autoptr(SdTestChild) child = NULL;
+  guint counting, setup, ready, line_1, line_2, line_3, torn_down, terminated, elapsed;
+  guint stats, stopped;
+
+  g_assert_no_error (error);
+  lines_path = g_build_filename (dir, "lines.txt", NULL);
+  g_file_set_contents (lines_path, "alpha\nbeta gamma\ndelta\n", -1, &error);
+  g_assert_no_error (error);
+
+  g_setenv ("SD_EXAMPLE_LINES_FILE", lines_path, TRUE);
+  child = spawn_with_duration (path, "--duration=2");
+  g_unsetenv ("SD_EXAMPLE_LINES_FILE");
+
+  wait_clean_exit (child);
+
+  set_up = g_strdup_printf ("line-printer: set up (generation 1), reading %s", lines_path);
+  end = g_strdup_printf ("line-source: end of %s after 3 lines", lines_path);
+  counting = line_index (child, "line-stats: counting");
+  setup = line_index (child, set_up);
+  ready = line_index (child, "== all services started");
+  line_1 = line_index (child, "line-printer: line 1: \"alpha\" (message ");
+  line_2 = line_index (child, "line-printer: line 2: \"beta gamma\" (message ");
+  line_3 = line_index (child, "line-printer: line 3: \"delta\" (message ");
+  line_index (child, end);
+  torn_down = line_index (child, "line-printer: torn down");
+  terminated = line_index (child, "[state] line-printer: healthy -> terminated");
+  elapsed = line_index (child, "== duration elapsed");
+  stats = line_index (child, "line-stats: 3 lines, 20 characters");
+  stopped = line_index (child, "== all services stopped ==");
+
+  /* The higher priority first; the lines in order; the STOP transition at the end */
+  g_assert_cmpuint (counting, <, setup);
+  g_assert_cmpuint (setup, <, ready);
+  g_assert_cmpuint (line_1, <, line_2);
+  g_assert_cmpuint (line_2, <, line_3);
+  g_assert_cmpuint (line_3, <, torn_down);
+  g_assert_cmpuint (torn_down, <, terminated);
+  g_assert_cmpuint (terminated, <, elapsed);
+  g_assert_cmpuint (elapsed, <, stats);
+  g_assert_cmpuint (stats, <, stopped);
+
+  g_unlink (lines_path);
+  g_rmdir (dir);
+}
+
+/* Generated lines until Ctrl-C: the printer stops first, then the stats service */
+static void
+test_custom_trigger_interrupt (void)
+{
+  const char *path = sd_test_program_path ("SD_EXAMPLE_CUSTOM_TRIGGER", SD_EXAMPLE_CUSTOM_TRIGGER);
+  const char * const argv[] = { path, NULL };
+  g_autoptr(SdTestChild) child = NULL;
+  guint printer_stopping, torn_down, printer_down, stats_stopping, stats, stopped;
+
+  g_unsetenv ("SD_EXAMPLE_LINES_FILE");
+  child = sd_test_child_spawn (argv);
+
+  sd_test_child_wait_line (child, "line-printer: set up (generation 1), reading generated lines");
+  sd_test_child_wait_line (child, "line-printer: line 2: \"generated line 2\"");
+  sd_test_child_send_signal (child, SIGINT);
+  wait_clean_exit (child);
+
+  line_index (child, "line-printer: line 1: \"generated line 1\"");
+  printer_stopping = line_index (child, "[state] line-printer: healthy -> shutting-down");
+  torn_down = line_index (child, "line-printer: torn down");
+  printer_down = line_index (child, "[state] line-printer: shutting-down -> terminated");
+  stats_stopping = line_index (child, "[state] line-stats: healthy -> shutting-down");
+  stats = line_index (child, " lines, ");
+  stopped = line_index (child, "== all services stopped ==");
+
+  g_assert_cmpuint (printer_stopping, <, torn_down);
+  g_assert_cmpuint (torn_down, <, printer_down);
+  g_assert_cmpuint (printer_down, <, stats_stopping);
+  g_assert_cmpuint (stats_stopping, <, stats);
+  g_assert_cmpuint (stats, <, stopped);
+}
+
+/* Reads "  NAME message ID  parent PARENT  origin ORIGIN" into its four words */
+static void
+chain_row (SdTestChild  *child,
+           guint         index,
+           const char   *service,
+           char        **id,
+           char        **parent,
+           char        **origin)
+{
+  const char *line = sd_test_child_get_line (child, index);
+  g_auto(GStrv) words = g_strsplit_set (line, " ", -1);
+  g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      if (*words[i] != '\0')
+        g_ptr_array_add (kept, words[i]);
+    }
+
+  g_assert_cmpuint (kept->len, ==, 7);
+  g_assert_cmpstr (g_ptr_array_index (kept, 0), ==, service);
+  g_assert_cmpstr (g_ptr_array_index (kept, 1), ==, "message");
+  g_assert_cmpstr (g_ptr_array_index (kept, 3), ==, "parent");
+  g_assert_cmpstr (g_ptr_array_index (kept, 5), ==, "origin");
+  *id = g_strdup (g_ptr_array_index (kept, 2));
+  *parent = g_strdup (g_ptr_array_index (kept, 4));
+  *origin = g_strdup (g_ptr_array_index (kept, 6));
+}
+
+/* cron → queue → watch → notification: each message is the child of the one before, all
+ * with the cron message as their origin; the triggers start from the end of the chain and
+ * stop from its start */
+static void
+test_triggers (void)
+{
+  const char *path = sd_test_program_path ("SD_EXAMPLE_TRIGGERS", SD_EXAMPLE_TRIGGERS);
+  g_autoptr(SdTestChild) child = spawn_with_duration (path, "--duration=5");
+  const char * const services[] = { "ticker", "worker", "observer", "reporter" };
+  g_autofree char *previous = NULL;
+  g_autofree char *origin = NULL;
+  guint reporter_up, ticker_up, ready, fired, worker, observer, chain, connects;
+  guint ticker_down, worker_stopping, worker_down, observer_stopping, reporter_stopping;
+  guint stopped;
+
+  wait_clean_exit (child);
+
+  reporter_up = line_index (child, "[state] reporter: initializing -> healthy");
+  ticker_up = line_index (child, "[state] ticker: initializing -> healthy");
+  ready = line_index (child, "== all triggers started");
+  fired = line_index (child, "ticker: fired for ");
+  line_index (child, "pushing job 1");
+  worker = line_index (child, "worker: handled job 1, 1 done");
+  observer = line_index (child, "observer: processed is now 1, ringing the bell");
+  chain = line_index (child, "reporter: job 1 went through 4 messages:");
+  connects = line_index (child, "reporter: the chain connects");
+
+  g_assert_cmpuint (reporter_up, <, ticker_up);
+  g_assert_cmpuint (ticker_up, <, ready);
+  g_assert_cmpuint (ready, <, fired);
+  g_assert_cmpuint (fired, <, worker);
+  g_assert_cmpuint (worker, <, observer);
+  g_assert_cmpuint (observer, <, chain);
+  g_assert_cmpuint (chain + G_N_ELEMENTS (services), <, connects);
+
+  /* The printed chain, checked here too */
+  for (guint i = 0; i < G_N_ELEMENTS (services); i++)
+    {
+      g_autofree char *id = NULL;
+      g_autofree char *parent = NULL;
+      g_autofree char *row_origin = NULL;
+
+      chain_row (child, chain + 1 + i, services[i], &id, &parent, &row_origin);
+      if (i == 0)
+        {
+          g_assert_cmpstr (parent, ==, "(none)");
+          g_assert_cmpstr (row_origin, ==, id);
+          origin = g_strdup (id);
+        }
+      else
+        {
+          g_assert_cmpstr (parent, ==, previous);
+          g_assert_cmpstr (row_origin, ==, origin);
+          g_assert_cmpstr (id, !=, previous);
+        }
+      g_free (previous);
+      previous = g_steal_pointer (&id);
+    }
+
+  ticker_down = line_index (child, "[state] ticker: shutting-down -> terminated");
+  worker_stopping = line_index (child, "[state] worker: healthy -> shutting-down");
+  worker_down = line_index (child, "[state] worker: shutting-down -> terminated");
+  observer_stopping = line_index (child, "[state] observer: healthy -> shutting-down");
+  reporter_stopping = line_index (child, "[state] reporter: healthy -> shutting-down");
+  stopped = line_index (child, "== all triggers stopped ==");
+
+  g_assert_cmpuint (ticker_down, <, worker_stopping);
+  g_assert_cmpuint (worker_down, <, observer_stopping);
+  g_assert_cmpuint (observer_stopping, <, reporter_stopping);
+  g_assert_cmpuint (reporter_stopping, <, stopped);
+}
+
+/* Ctrl-C while the chain runs: a graceful stop, exit status 0 */
+static void
+test_triggers_interrupt (void)
+{
+  const char *path = sd_test_program_path ("SD_EXAMPLE_TRIGGERS", SD_EXAMPLE_TRIGGERS);
+  const char * const argv[] = { path, NULL };
+  g_autoptr(SdTestChild) child = sd_test_child_spawn (argv);
+
+  sd_test_child_wait_line (child, "reporter: job 1 went through");
+  sd_test_child_send_signal (child, SIGINT);
+  wait_clean_exit (child);
+
+  g_assert_cmpuint (line_index (child, "[state] ticker: shutting-down -> terminated"), <,
+                    line_index (child, "[state] reporter: healthy -> shutting-down"));
+  line_index (child, "== all triggers stopped ==");
+}
+
 #ifdef SD_EXAMPLE_VALA
 /* Services written in Vala: a blocking one and an async method with an injected provider
  * whose value comes from the environment */
@@ -261,6 +469,10 @@ main (int   argc,
   g_test_add_func ("/sd/integration/examples/complete", test_complete);
   g_test_add_func ("/sd/integration/examples/scheduling", test_scheduling);
   g_test_add_func ("/sd/integration/examples/unix-domain-socket", test_unix_domain_socket);
+  g_test_add_func ("/sd/integration/examples/custom-trigger/file", test_custom_trigger_file);
+  g_test_add_func ("/sd/integration/examples/custom-trigger/interrupt", test_custom_trigger_interrupt);
+  g_test_add_func ("/sd/integration/examples/triggers", test_triggers);
+  g_test_add_func ("/sd/integration/examples/triggers/interrupt", test_triggers_interrupt);
 #ifdef SD_EXAMPLE_VALA
   g_test_add_func ("/sd/integration/examples/vala", test_vala);
 #endif

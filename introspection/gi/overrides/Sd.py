@@ -2,8 +2,8 @@
 """PyGObject override for Sd, so that services written in Python feel native.
 
 Importing ``from gi.repository import Sd`` loads this module on top of the
-typelib.  It changes ``Sd.Service`` and the provider classes
-(``Sd.Provider``, ``Sd.ValueProvider``, ``Sd.SettingsProvider``);
+typelib.  It changes ``Sd.Service``, ``Sd.Trigger`` and the provider
+classes (``Sd.Provider``, ``Sd.ValueProvider``, ``Sd.SettingsProvider``);
 everything else is the plain introspected API.
 
 Class keyword arguments are class defaults
@@ -112,6 +112,41 @@ Providers take their class configuration as keywords too
     A Python subclass of an abstract provider written in C is found by the
     daemon like a C one: when it is the only concrete subtype, a property
     of the abstract type gets an instance of the Python class.
+
+Trigger handlers follow the rules of service bodies
+    A trigger (``Sd.Trigger`` and its kinds: ``Sd.NotificationTrigger``,
+    ``Sd.QueueTrigger``, ...) calls a handler once per message.  The
+    handler is either a closure::
+
+        trigger = Sd.NotificationTrigger(name='on-bell', source=bell)
+
+        def on_bell(trigger, message):
+            print(message.get_payload().unpack())
+
+        trigger.set_handler(on_bell)
+
+    or ``do_handle`` in a subclass; the ``source`` class keyword says which
+    provider type the daemon injects as the trigger's source, like
+    ``sd_trigger_type_set_source()`` in a C ``class_init``::
+
+        class Bell(Sd.Notifier):
+            pass
+
+        class OnBell(Sd.NotificationTrigger, source=Bell):
+            def do_handle(self, message):
+                print(message.get_id())
+
+    In both, returning ``None`` (or ``True``) means the message was
+    handled.  A ``GLib.Error`` raised in the handler is handed to the
+    trigger unchanged; any other exception becomes a ``GLib.Error`` in
+    ``Sd.ServiceError`` with code ``FAILED`` and the message
+    ``"ExceptionType: message"``.  Either way the trigger retries the
+    message with the daemon's restart policy, then logs the error and moves
+    on (``Sd.RestartPolicy.set_trigger_max_retries()``).  Extra arguments of
+    ``set_handler(func, *user_data)`` are passed on to ``func`` after the
+    message.  ``source`` must be a provider class (a subclass of
+    ``Sd.Provider``); a wrong value raises ``TypeError`` where the class is
+    defined.
 """
 
 import functools
@@ -284,6 +319,7 @@ class _ServiceMeta(_GObjectMeta):
 
     def __init__(cls, class_name, bases, namespace, /, **kwargs):
         # The keywords (one of them is `name`) were consumed by Service.__init_subclass__
+        # (and `source` by Trigger.__init_subclass__)
         super().__init__(class_name, bases, namespace)
 
         if _is_binding_class(cls):
@@ -292,6 +328,10 @@ class _ServiceMeta(_GObjectMeta):
         gtype = cls.__gtype__
         for keyword, value in cls.__dict__.get('_sd_class_defaults', {}).items():
             Sd.Service.type_set_default_value(gtype, keyword.replace('_', '-'), value)
+
+        source = cls.__dict__.get('_sd_trigger_source')
+        if source is not None:
+            Sd.Trigger.type_set_source(gtype, source)
 
         if cls.__dict__.get('_sd_register', True) and _implements_body(cls):
             Sd.Registry.register_type(gtype)
@@ -322,6 +362,75 @@ class Service(Sd.Service, metaclass=_ServiceMeta):
 
 Service = override(Service)
 __all__.append('Service')
+
+
+# Triggers
+
+def _wrap_handle(func):
+    @functools.wraps(func)
+    def do_handle(self, message):
+        try:
+            ret = func(self, message)
+        except GLib.Error:
+            raise
+        except BaseException as exc:
+            raise _as_gerror(self, exc) from exc
+        return True if ret is None else bool(ret)
+
+    do_handle._sd_wrapped = True
+    return do_handle
+
+
+def _source_gtype(value):
+    """The GType of the provider class given as a trigger's source keyword."""
+    gtype = getattr(value, '__gtype__', None) if isinstance(value, type) else None
+    if gtype is None or not gtype.is_a(Sd.Provider.__gtype__):
+        raise TypeError('source must be a provider class (a subclass of Sd.Provider), not %r'
+                        % (value,))
+    return gtype
+
+
+class Trigger(Sd.Trigger):
+    def __init_subclass__(cls, *, source=_UNSET, **kwargs):
+        super().__init_subclass__(**kwargs)
+
+        if _is_binding_class(cls):
+            return
+
+        # Applied by the metaclass once the GType exists
+        if source is not _UNSET:
+            cls._sd_trigger_source = _source_gtype(source)
+
+        func = cls.__dict__.get('do_handle')
+        if callable(func) and not getattr(func, '_sd_wrapped', False):
+            cls.do_handle = _wrap_handle(func)
+
+    def set_handler(self, handler, *user_data):
+        """Sets handler(trigger, message, *user_data) as the handler of the trigger.
+
+        Returning None (or True) means the message was handled; an exception other than
+        GLib.Error becomes a GLib.Error in Sd.ServiceError FAILED, and the trigger retries
+        the message with its restart policy.
+        """
+        if not callable(handler):
+            raise TypeError('handler must be callable, not %s' % type(handler).__name__)
+
+        # The data stays on the Python side: PyGObject would append its own user_data
+        @functools.wraps(handler)
+        def call(trigger, message, *_ignored):
+            try:
+                ret = handler(trigger, message, *user_data)
+            except GLib.Error:
+                raise
+            except BaseException as exc:
+                raise _as_gerror(trigger, exc) from exc
+            return True if ret is None else bool(ret)
+
+        Sd.Trigger.set_handler(self, call)
+
+
+Trigger = override(Trigger)
+__all__.append('Trigger')
 
 
 # Providers
