@@ -49,7 +49,9 @@
  * (sd_trigger_type_set_source()), or create it with that provider.
  *
  * The trigger takes the items in batches (one lock per batch), so that a burst costs one
- * wake-up and no allocation beyond the messages themselves.
+ * wake-up and no allocation beyond the messages themselves. To share the cost of freeing
+ * the messages between both sides, the last reference of a handled message (and so
+ * possibly of its payload) may be dropped on a producer's thread rather than the trigger's.
  *
  * With a #SdQueueTrigger:scaling-policy the trigger handles up to
  * #SdQueueTrigger:concurrency messages at once, growing and shrinking as the policy says.

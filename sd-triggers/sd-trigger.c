@@ -159,6 +159,7 @@ sd_trigger_set_property (GObject      *object,
 typedef struct
 {
   SdContext *context;    /* (owned) */
+  SdMessage *in_flight;  /* (owned) (nullable): dispatched, not finished */
   gulong     cancel_id;
   gboolean   set_up;
 } Run;
@@ -170,6 +171,7 @@ run_free (gpointer data)
 
   if (run->cancel_id != 0)
     g_cancellable_disconnect (G_CANCELLABLE (run->context), run->cancel_id);
+  g_clear_object (&run->in_flight);
   g_clear_object (&run->context);
   g_free (run);
 }
@@ -320,6 +322,8 @@ run_return (GTask  *task,
 }
 
 static void run_continue (GTask *task);
+static void give_back    (SdTrigger *self,
+                          SdMessage *message);
 
 static gboolean
 has_interceptors (SdTrigger *self)
@@ -402,9 +406,14 @@ dispatch_done_cb (GObject      *object,
   Run *run = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
 
+  g_autoptr(SdMessage) message = g_steal_pointer (&run->in_flight);
+
   if (!sd_trigger_dispatch_finish (self, result, &error) &&
       g_cancellable_is_cancelled (G_CANCELLABLE (run->context)))
     {
+      /* Stopped before the handler finished with it: nothing handed over is lost */
+      if (message != NULL)
+        give_back (self, message);
       run_return (g_steal_pointer (&task), NULL);
       return;
     }
@@ -500,12 +509,14 @@ dispatch_inline (GTask     *task,
         }
 
       /* The first call failed: the retry layer takes over from here */
+      g_set_object (&run->in_flight, message);
       retry_after_failure (self, run->context, message, g_steal_pointer (&error),
                            dispatch_done_cb, g_object_ref (task));
       return FALSE;
     }
 
   /* Interceptors, an asynchronous handler, or a failure to retry: the full path */
+  g_set_object (&run->in_flight, message);
   sd_trigger_dispatch_async (self, run->context, message, G_CANCELLABLE (run->context),
                              dispatch_done_cb, g_object_ref (task));
   return FALSE;
