@@ -230,6 +230,48 @@ sd_type_get_dependency_type (GType       type,
   return ret;
 }
 
+/* Per-type, per-property tri-state attributes of dependencies (0: not said, 1: yes, 2: no),
+ * inherited from the nearest ancestor that said something */
+static void
+set_property_attribute (GType       type,
+                        GQuark      quark,
+                        const char *property_name,
+                        gboolean    value)
+{
+  GHashTable *names;
+
+  g_mutex_lock (&dependency_types_lock);
+  names = g_type_get_qdata (type, quark);
+  if (names == NULL)
+    {
+      /* Types are never unregistered, so neither is this table */
+      names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_type_set_qdata (type, quark, names);
+    }
+  g_hash_table_insert (names, g_strdup (property_name), GINT_TO_POINTER (value ? 1 : 2));
+  g_mutex_unlock (&dependency_types_lock);
+}
+
+static int
+lookup_property_attribute (GType       type,
+                           GQuark      quark,
+                           const char *property_name)
+{
+  int found = 0;
+
+  g_mutex_lock (&dependency_types_lock);
+  for (; type != 0 && found == 0; type = g_type_parent (type))
+    {
+      GHashTable *names = g_type_get_qdata (type, quark);
+
+      if (names != NULL)
+        found = GPOINTER_TO_INT (g_hash_table_lookup (names, property_name));
+    }
+  g_mutex_unlock (&dependency_types_lock);
+
+  return found;
+}
+
 static GQuark
 optional_quark (void)
 {
@@ -258,20 +300,10 @@ sd_type_set_dependency_optional (GType       type,
                                  const char *property_name,
                                  gboolean    optional)
 {
-  GHashTable *names;
-
   g_return_if_fail (g_type_is_a (type, G_TYPE_OBJECT));
   g_return_if_fail (property_name != NULL);
 
-  g_mutex_lock (&dependency_types_lock);
-  names = g_type_get_qdata (type, optional_quark ());
-  if (names == NULL)
-    {
-      names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      g_type_set_qdata (type, optional_quark (), names);
-    }
-  g_hash_table_insert (names, g_strdup (property_name), GINT_TO_POINTER (optional ? 1 : 2));
-  g_mutex_unlock (&dependency_types_lock);
+  set_property_attribute (type, optional_quark (), property_name, optional);
 }
 
 /**
@@ -290,21 +322,9 @@ gboolean
 sd_type_get_dependency_optional (GType       type,
                                  const char *property_name)
 {
-  int found = 0;
-
   g_return_val_if_fail (property_name != NULL, FALSE);
 
-  g_mutex_lock (&dependency_types_lock);
-  for (; type != 0 && found == 0; type = g_type_parent (type))
-    {
-      GHashTable *names = g_type_get_qdata (type, optional_quark ());
-
-      if (names != NULL)
-        found = GPOINTER_TO_INT (g_hash_table_lookup (names, property_name));
-    }
-  g_mutex_unlock (&dependency_types_lock);
-
-  return found == 1;
+  return lookup_property_attribute (type, optional_quark (), property_name) == 1;
 }
 
 static GQuark
@@ -335,20 +355,10 @@ sd_type_set_dependency_reloads (GType       type,
                                 const char *property_name,
                                 gboolean    reloads)
 {
-  GHashTable *names;
-
   g_return_if_fail (g_type_is_a (type, G_TYPE_OBJECT));
   g_return_if_fail (property_name != NULL);
 
-  g_mutex_lock (&dependency_types_lock);
-  names = g_type_get_qdata (type, reloads_quark ());
-  if (names == NULL)
-    {
-      names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      g_type_set_qdata (type, reloads_quark (), names);
-    }
-  g_hash_table_insert (names, g_strdup (property_name), GINT_TO_POINTER (reloads ? 1 : 2));
-  g_mutex_unlock (&dependency_types_lock);
+  set_property_attribute (type, reloads_quark (), property_name, reloads);
 }
 
 /**
@@ -367,21 +377,9 @@ gboolean
 sd_type_get_dependency_reloads (GType       type,
                                 const char *property_name)
 {
-  int found = 0;
-
   g_return_val_if_fail (property_name != NULL, TRUE);
 
-  g_mutex_lock (&dependency_types_lock);
-  for (; type != 0 && found == 0; type = g_type_parent (type))
-    {
-      GHashTable *names = g_type_get_qdata (type, reloads_quark ());
-
-      if (names != NULL)
-        found = GPOINTER_TO_INT (g_hash_table_lookup (names, property_name));
-    }
-  g_mutex_unlock (&dependency_types_lock);
-
-  return found != 2;
+  return lookup_property_attribute (type, reloads_quark (), property_name) != 2;
 }
 
 /**
