@@ -499,7 +499,7 @@ sd_cron_trigger_finalize (GObject *object)
   SdCronTriggerPrivate *priv = sd_cron_trigger_get_instance_private (SD_CRON_TRIGGER (object));
 
   g_assert (priv->timer == NULL);
-  g_clear_object (&priv->pending);
+  g_clear_pointer (&priv->pending, sd_message_unref);
   g_clear_object (&priv->clock);
   g_clear_pointer (&priv->main_context, g_main_context_unref);
   g_mutex_clear (&priv->next_lock);
@@ -610,7 +610,7 @@ timer_cb (gpointer data)
     return G_SOURCE_CONTINUE;
 
   /* A fire not handled yet is replaced: the trigger delivers the latest */
-  g_clear_object (&priv->pending);
+  g_clear_pointer (&priv->pending, sd_message_unref);
   priv->pending = sd_message_new (g_variant_new_int64 (fire_us));
   priv->last_fire_us = fire_us;
 
@@ -669,7 +669,7 @@ sd_cron_trigger_teardown (SdTrigger *trigger,
       g_source_destroy (priv->timer);
       g_clear_pointer (&priv->timer, g_source_unref);
     }
-  g_clear_object (&priv->pending);
+  g_clear_pointer (&priv->pending, sd_message_unref);
   g_clear_object (&priv->clock);
   g_clear_pointer (&priv->main_context, g_main_context_unref);
   set_next_fire_time (self, 0);

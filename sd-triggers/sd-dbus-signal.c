@@ -706,7 +706,7 @@ sd_dbus_signal_trigger_dispose (GObject *object)
   priv->subscription = NULL;
   g_clear_object (&priv->connection);
 
-  g_queue_clear_full (&priv->signals, g_object_unref);
+  g_queue_clear_full (&priv->signals, (GDestroyNotify) sd_message_unref);
   g_clear_object (&priv->source);
 
   G_OBJECT_CLASS (sd_dbus_signal_trigger_parent_class)->dispose (object);
@@ -826,7 +826,7 @@ sd_dbus_signal_trigger_requeue (SdTrigger *trigger,
 {
   SdDBusSignalTriggerPrivate *priv = sd_dbus_signal_trigger_get_instance_private (SD_DBUS_SIGNAL_TRIGGER (trigger));
 
-  g_queue_push_head (&priv->signals, g_object_ref (message));
+  g_queue_push_head (&priv->signals, sd_message_ref (message));
 }
 
 static void

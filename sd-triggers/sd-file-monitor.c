@@ -373,7 +373,7 @@ sd_file_monitor_trigger_dispose (GObject *object)
       g_clear_object (&priv->monitor);
     }
 
-  g_queue_clear_full (&priv->events, g_object_unref);
+  g_queue_clear_full (&priv->events, (GDestroyNotify) sd_message_unref);
   g_clear_object (&priv->source);
 
   G_OBJECT_CLASS (sd_file_monitor_trigger_parent_class)->dispose (object);
@@ -484,7 +484,7 @@ sd_file_monitor_trigger_requeue (SdTrigger *trigger,
 {
   SdFileMonitorTriggerPrivate *priv = sd_file_monitor_trigger_get_instance_private (SD_FILE_MONITOR_TRIGGER (trigger));
 
-  g_queue_push_head (&priv->events, g_object_ref (message));
+  g_queue_push_head (&priv->events, sd_message_ref (message));
 }
 
 static void

@@ -61,6 +61,7 @@ struct _SdInterceptors
 
   GMutex      lock;
   GPtrArray  *interceptors;  /* (owned) (element-type SdInterceptor) (lock lock) */
+  int         n_interceptors; /* (atomic) */
 };
 
 G_DEFINE_INTERFACE (SdInterceptor, sd_interceptor, G_TYPE_OBJECT)
@@ -79,7 +80,7 @@ sd_invocation_finalize (GObject *object)
 
   g_clear_object (&self->trigger);
   g_clear_object (&self->context);
-  g_clear_object (&self->message);
+  g_clear_pointer (&self->message, sd_message_unref);
   g_clear_pointer (&self->interceptors, g_ptr_array_unref);
 
   G_OBJECT_CLASS (sd_invocation_parent_class)->finalize (object);
@@ -131,7 +132,7 @@ _sd_invocation_new (SdTrigger  *trigger,
 
   self->trigger = g_object_ref (trigger);
   self->context = g_object_ref (context);
-  self->message = g_object_ref (message);
+  self->message = sd_message_ref (message);
   self->interceptors = g_ptr_array_ref (interceptors);
   self->index = index;
 
@@ -391,19 +392,14 @@ sd_interceptors_add (SdInterceptors *self,
 
   g_mutex_lock (&self->lock);
   g_ptr_array_add (self->interceptors, g_object_ref (interceptor));
+  g_atomic_int_inc (&self->n_interceptors);
   g_mutex_unlock (&self->lock);
 }
 
 gboolean
 _sd_interceptors_is_empty (SdInterceptors *self)
 {
-  gboolean empty;
-
-  g_mutex_lock (&self->lock);
-  empty = self->interceptors->len == 0;
-  g_mutex_unlock (&self->lock);
-
-  return empty;
+  return g_atomic_int_get (&self->n_interceptors) == 0;
 }
 
 /**

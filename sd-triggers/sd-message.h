@@ -9,10 +9,16 @@
 
 G_BEGIN_DECLS
 
+typedef struct _SdMessage SdMessage;
+
 #define SD_TYPE_MESSAGE (sd_message_get_type ())
 
 SD_TRIGGERS_AVAILABLE_IN_ALL
-G_DECLARE_FINAL_TYPE (SdMessage, sd_message, SD, MESSAGE, GObject)
+GType       sd_message_get_type        (void) G_GNUC_CONST;
+SD_TRIGGERS_AVAILABLE_IN_ALL
+SdMessage  *sd_message_ref             (SdMessage  *self);
+SD_TRIGGERS_AVAILABLE_IN_ALL
+void        sd_message_unref           (SdMessage  *self);
 
 SD_TRIGGERS_AVAILABLE_IN_ALL
 SdMessage  *sd_message_new             (GVariant   *payload) G_GNUC_WARN_UNUSED_RESULT;
@@ -40,5 +46,7 @@ SD_TRIGGERS_AVAILABLE_IN_ALL
 GVariant   *sd_message_get_payload     (SdMessage  *self);
 SD_TRIGGERS_AVAILABLE_IN_ALL
 GObject    *sd_message_get_object      (SdMessage  *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdMessage, sd_message_unref)
 
 G_END_DECLS

@@ -3,6 +3,8 @@
 
 #include "sd-notification.h"
 
+#include "sd-triggers-message-private.h"
+
 /**
  * SdNotifier:
  *
@@ -61,7 +63,7 @@ subscription_free (gpointer data)
 {
   Subscription *subscription = data;
 
-  g_clear_object (&subscription->pending);
+  g_clear_pointer (&subscription->pending, sd_message_unref);
   g_free (subscription);
 }
 
@@ -109,14 +111,14 @@ sd_notifier_notify_message (SdNotifier *self,
   g_autoptr(GPtrArray) woken = g_ptr_array_new_with_free_func (g_object_unref);
 
   g_return_if_fail (SD_IS_NOTIFIER (self));
-  g_return_if_fail (SD_IS_MESSAGE (message));
+  g_return_if_fail (message != NULL);
 
   g_mutex_lock (&priv->lock);
   for (guint i = 0; i < priv->subscriptions->len; i++)
     {
       Subscription *subscription = g_ptr_array_index (priv->subscriptions, i);
 
-      g_set_object (&subscription->pending, message);
+      sd_message_set (&subscription->pending, message);
       g_ptr_array_add (woken, g_object_ref (subscription->trigger));
     }
   g_mutex_unlock (&priv->lock);

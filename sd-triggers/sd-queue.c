@@ -274,7 +274,7 @@ ring_copy_into (Ring *from,
                 Ring *to)
 {
   for (guint i = 0; i < from->len; i++)
-    ring_push_tail (to, g_object_ref (from->items[(from->head + i) & (from->size - 1)]));
+    ring_push_tail (to, sd_message_ref (from->items[(from->head + i) & (from->size - 1)]));
 }
 
 /* Moves every message of @from to the tail of @to */
@@ -295,7 +295,7 @@ static void
 ring_clear (Ring *ring)
 {
   for (guint i = 0; i < ring->len; i++)
-    g_object_unref (ring->items[(ring->head + i) & (ring->size - 1)]);
+    sd_message_unref (ring->items[(ring->head + i) & (ring->size - 1)]);
 
   g_clear_pointer (&ring->items, g_free);
   ring->size = ring->head = ring->len = 0;
@@ -306,7 +306,7 @@ static void
 ring_drain (Ring *ring)
 {
   for (guint i = 0; i < ring->len; i++)
-    g_object_unref (ring->items[(ring->head + i) & (ring->size - 1)]);
+    sd_message_unref (ring->items[(ring->head + i) & (ring->size - 1)]);
 
   ring->head = ring->len = 0;
 }
@@ -328,7 +328,7 @@ waiter_unref (gpointer data)
   if (!g_atomic_int_dec_and_test (&waiter->ref_count))
     return;
 
-  g_clear_object (&waiter->message);
+  g_clear_pointer (&waiter->message, sd_message_unref);
   g_clear_object (&waiter->task);
   g_clear_object (&waiter->queue);
   g_clear_object (&waiter->cancellable);
@@ -544,7 +544,7 @@ insert_locked (SdQueuePrivate *priv,
     {
       Subscription *subscription = g_ptr_array_index (priv->subscriptions, i);
 
-      ring_push_tail (&subscription->ring, i + 1 < n ? g_object_ref (message) : message);
+      ring_push_tail (&subscription->ring, i + 1 < n ? sd_message_ref (message) : message);
       maybe_wake_locked (subscription, wakes);
     }
 }
@@ -630,7 +630,7 @@ push_take (SdQueue    *self,
     {
       set_full_error_locked (self, error);
       g_mutex_unlock (&priv->lock);
-      g_object_unref (message);
+      sd_message_unref (message);
       return FALSE;
     }
 
@@ -642,7 +642,7 @@ push_take (SdQueue    *self,
   if G_UNLIKELY (wakes.n > 0)
     wakes_run (&wakes);
   if (retired != NULL)
-    g_object_unref (retired);
+    sd_message_unref (retired);
 
   return TRUE;
 }
@@ -1005,10 +1005,10 @@ sd_queue_push_message (SdQueue    *self,
                        GError    **error)
 {
   g_return_val_if_fail (SD_IS_QUEUE (self), FALSE);
-  g_return_val_if_fail (SD_IS_MESSAGE (message), FALSE);
+  g_return_val_if_fail (message != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return push_take (self, g_object_ref (message), error);
+  return push_take (self, sd_message_ref (message), error);
 }
 
 /**
@@ -1082,7 +1082,7 @@ push_wait (SdQueue             *self,
 
   if (g_task_return_error_if_cancelled (task))
     {
-      g_object_unref (message);
+      sd_message_unref (message);
       return;
     }
 
@@ -1150,10 +1150,10 @@ sd_queue_push_message_async (SdQueue             *self,
                              gpointer             user_data)
 {
   g_return_if_fail (SD_IS_QUEUE (self));
-  g_return_if_fail (SD_IS_MESSAGE (message));
+  g_return_if_fail (message != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  push_wait (self, g_object_ref (message), cancellable, sd_queue_push_message_async,
+  push_wait (self, sd_message_ref (message), cancellable, sd_queue_push_message_async,
              callback, user_data);
 }
 
@@ -1409,7 +1409,7 @@ queue_take (SdQueue       *self,
     wakes_run (&wakes);
 
   for (guint i = 0; i < n_drop; i++)
-    g_object_unref (drop[i]);
+    sd_message_unref (drop[i]);
   ring_clear (&idle_drop);
 
   return n;
@@ -1523,7 +1523,7 @@ scaler_finish_one (Scaler    *scaler,
 
   /* Stopped before it was handled: back to the queue for the next generation */
   if (!handled && g_cancellable_is_cancelled (G_CANCELLABLE (scaler->context)))
-    queue_give_back (priv->source, priv->subscription, g_object_ref (message));
+    queue_give_back (priv->source, priv->subscription, sd_message_ref (message));
 
   g_atomic_int_add (&scaler->in_flight, -1);
   if (g_atomic_int_get (&scaler->active))
@@ -1598,7 +1598,7 @@ lane_dispatch_done_cb (GObject      *object,
 
   scaler_finish_one (dispatch->scaler, dispatch->message, handled);
   scaler_unref (dispatch->scaler);
-  g_object_unref (dispatch->message);
+  sd_message_unref (dispatch->message);
   g_free (dispatch);
 }
 
@@ -1692,7 +1692,7 @@ static void
 drop_handed (SdQueueTriggerPrivate *priv)
 {
   for (guint i = 0; i < priv->n_handed; i++)
-    g_object_unref (priv->handed[i]);
+    sd_message_unref (priv->handed[i]);
   priv->n_handed = 0;
 }
 
@@ -1897,7 +1897,7 @@ sd_queue_trigger_poll (SdTrigger *trigger,
   if (priv->scaler == NULL && priv->n_handed < G_N_ELEMENTS (priv->handed))
     {
       priv->handed[priv->n_handed++] = message;
-      return g_object_ref (message);
+      return sd_message_ref (message);
     }
 
   return message;
@@ -1915,19 +1915,19 @@ sd_queue_trigger_requeue (SdTrigger *trigger,
 
   if (priv->batch_pos > 0)
     {
-      priv->batch[--priv->batch_pos] = g_object_ref (message);
+      priv->batch[--priv->batch_pos] = sd_message_ref (message);
       return;
     }
 
   if (priv->batch_len < G_N_ELEMENTS (priv->batch))
     {
       memmove (priv->batch + 1, priv->batch, priv->batch_len * sizeof (SdMessage *));
-      priv->batch[0] = g_object_ref (message);
+      priv->batch[0] = sd_message_ref (message);
       priv->batch_len++;
       return;
     }
 
-  queue_give_back (priv->source, priv->subscription, g_object_ref (message));
+  queue_give_back (priv->source, priv->subscription, sd_message_ref (message));
 }
 
 static void

@@ -55,6 +55,8 @@ typedef struct
   guint64           n_handled;            /* (atomic) */
   guint64           n_failed;             /* (atomic) */
   guint             n_setups;
+  int               n_interceptors;       /* (atomic): length of @interceptors */
+  gboolean          trace;                /* debug lines wanted: decided per generation */
 
   /* The default wait: until sd_trigger_wake() or the end of the generation */
   GMutex            wake_lock;
@@ -171,7 +173,7 @@ run_free (gpointer data)
 
   if (run->cancel_id != 0)
     g_cancellable_disconnect (G_CANCELLABLE (run->context), run->cancel_id);
-  g_clear_object (&run->in_flight);
+  g_clear_pointer (&run->in_flight, sd_message_unref);
   g_clear_object (&run->context);
   g_free (run);
 }
@@ -331,9 +333,7 @@ has_interceptors (SdTrigger *self)
   SdTriggerPrivate *priv = sd_trigger_get_instance_private (self);
   gboolean ret;
 
-  g_mutex_lock (&interceptors_lock);
-  ret = priv->interceptors != NULL && priv->interceptors->len > 0;
-  g_mutex_unlock (&interceptors_lock);
+  ret = g_atomic_int_get (&priv->n_interceptors) > 0;
 
   if (!ret && priv->daemon_interceptors != NULL)
     ret = !_sd_interceptors_is_empty (priv->daemon_interceptors);
@@ -345,9 +345,10 @@ static void
 trace_dispatch (SdTrigger *self,
                 SdMessage *message)
 {
+  SdTriggerPrivate *priv = sd_trigger_get_instance_private (self);
   char instance[24];
 
-  if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+  if (!priv->trace)
     return;
 
   g_snprintf (instance, sizeof instance, "%" PRIu64, sd_message_get_sequence (message));
@@ -467,7 +468,7 @@ retry_after_failure (SdTrigger           *self,
   g_task_set_source_tag (task, _sd_trigger_call_handler_async);
   call = g_new0 (HandlerCall, 1);
   call->context = g_object_ref (context);
-  call->message = g_object_ref (message);
+  call->message = sd_message_ref (message);
   g_task_set_task_data (task, call, handler_call_free);
 
   handler_call_failed (task, error);
@@ -509,14 +510,14 @@ dispatch_inline (GTask     *task,
         }
 
       /* The first call failed: the retry layer takes over from here */
-      g_set_object (&run->in_flight, message);
+      sd_message_set (&run->in_flight, message);
       retry_after_failure (self, run->context, message, g_steal_pointer (&error),
                            dispatch_done_cb, g_object_ref (task));
       return FALSE;
     }
 
   /* Interceptors, an asynchronous handler, or a failure to retry: the full path */
-  g_set_object (&run->in_flight, message);
+  sd_message_set (&run->in_flight, message);
   sd_trigger_dispatch_async (self, run->context, message, G_CANCELLABLE (run->context),
                              dispatch_done_cb, g_object_ref (task));
   return FALSE;
@@ -600,7 +601,7 @@ run_continue (GTask *task)
         break;
 
       done = dispatch_inline (task, message);
-      g_object_unref (message);
+      sd_message_unref (message);
       if (!done)
         {
           g_object_unref (task);
@@ -641,6 +642,9 @@ sd_trigger_run_async (SdService           *service,
 
   {
     SdTriggerPrivate *priv = sd_trigger_get_instance_private (self);
+
+    /* Checking the log configuration per message would cost more than the message */
+    priv->trace = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
 
     g_mutex_lock (&priv->wake_lock);
     priv->cancelled = FALSE;
@@ -740,7 +744,7 @@ handler_call_free (gpointer data)
   HandlerCall *call = data;
 
   g_clear_object (&call->context);
-  g_clear_object (&call->message);
+  g_clear_pointer (&call->message, sd_message_unref);
   g_free (call);
 }
 
@@ -888,7 +892,7 @@ _sd_trigger_call_handler_async (SdTrigger           *self,
   g_task_set_source_tag (task, _sd_trigger_call_handler_async);
   call = g_new0 (HandlerCall, 1);
   call->context = g_object_ref (context);
-  call->message = g_object_ref (message);
+  call->message = sd_message_ref (message);
   g_task_set_task_data (task, call, handler_call_free);
 
   handler_call_attempt (task);
@@ -1017,6 +1021,7 @@ sd_trigger_add_interceptor (SdTrigger     *self,
   if (priv->interceptors == NULL)
     priv->interceptors = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (priv->interceptors, g_object_ref (interceptor));
+  g_atomic_int_inc (&priv->n_interceptors);
   g_mutex_unlock (&interceptors_lock);
 }
 
@@ -1130,7 +1135,7 @@ sd_trigger_dispatch_async (SdTrigger           *self,
 
   g_return_if_fail (SD_IS_TRIGGER (self));
   g_return_if_fail (SD_IS_CONTEXT (context));
-  g_return_if_fail (SD_IS_MESSAGE (message));
+  g_return_if_fail (message != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sd_trigger_dispatch_async);

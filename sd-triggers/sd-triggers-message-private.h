@@ -18,3 +18,21 @@ SdDispatchScope *_sd_dispatch_scope_push (SdDispatchScope *scope);
 void             _sd_dispatch_scope_pop  (SdDispatchScope *previous);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* g_set_object() for messages: replaces *@slot by a reference on @message */
+static inline void
+sd_message_set (SdMessage **slot,
+                SdMessage  *message)
+{
+  if (*slot == message)
+    return;
+  if (message != NULL)
+    sd_message_ref (message);
+  if (*slot != NULL)
+    sd_message_unref (*slot);
+  *slot = message;
+}
+
+G_END_DECLS

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "sd-triggers-i18n-private.h"
+#include "sd-triggers-message-private.h"
 
 /**
  * SdWatchTrigger:
@@ -217,12 +218,12 @@ record_change (SdWatchTrigger *self,
     {
       g_clear_pointer (&priv->value, g_variant_unref);
       priv->value = sd_value_provider_dup_value (SD_VALUE_PROVIDER (source));
-      g_set_object (&priv->cause, sd_message_get_current ());
+      sd_message_set (&priv->cause, sd_message_get_current ());
     }
   else
     {
       g_hash_table_insert (priv->changed, g_strdup (pspec->name), property_snapshot (source, pspec));
-      g_set_object (&priv->cause, sd_message_get_current ());
+      sd_message_set (&priv->cause, sd_message_get_current ());
     }
   g_mutex_unlock (&priv->lock);
 }
@@ -309,7 +310,7 @@ sd_watch_trigger_finalize (GObject *object)
   SdWatchTriggerPrivate *priv = sd_watch_trigger_get_instance_private (SD_WATCH_TRIGGER (object));
 
   g_clear_pointer (&priv->property_name, g_free);
-  g_clear_object (&priv->cause);
+  g_clear_pointer (&priv->cause, sd_message_unref);
   g_clear_pointer (&priv->value, g_variant_unref);
   g_clear_pointer (&priv->last_value, g_variant_unref);
   g_clear_pointer (&priv->changed, g_hash_table_unref);

@@ -226,7 +226,7 @@ measure_message_new_ns (void)
   gint64 begin = g_get_monotonic_time ();
 
   for (guint64 i = 0; i < n; i++)
-    g_object_unref (sd_message_new (payload));
+    sd_message_unref (sd_message_new (payload));
 
   return (double) (g_get_monotonic_time () - begin) * 1000.0 / (double) n;
 }

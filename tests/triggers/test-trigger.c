@@ -180,7 +180,7 @@ handler_new (void)
 
   handler->payloads = g_ptr_array_new_with_free_func (g_free);
   handler->times = g_array_new (FALSE, FALSE, sizeof (gint64));
-  handler->messages = g_ptr_array_new_with_free_func (g_object_unref);
+  handler->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_unref);
   return handler;
 }
 
@@ -220,7 +220,7 @@ record_handler (SdTrigger  *trigger,
     }
 
   g_ptr_array_add (handler->payloads, g_strdup (text));
-  g_ptr_array_add (handler->messages, g_object_ref (message));
+  g_ptr_array_add (handler->messages, sd_message_ref (message));
 
   if (handler->forward != NULL)
     sd_notifier_notify (handler->forward, g_variant_new_string ("forwarded"));
