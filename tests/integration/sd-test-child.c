@@ -330,3 +330,23 @@ sd_test_program_path (const char *env_name,
 
   return path != NULL && *path != '\0' ? path : fallback;
 }
+
+/* The index of a line that must have been read; fails the test (showing the output) if
+ * there is none */
+guint
+sd_test_child_line_index (SdTestChild *child,
+                          const char  *needle)
+{
+  int index = sd_test_child_find_line (child, needle);
+
+  if (index < 0)
+    {
+      g_autofree char *output = sd_test_child_dup_output (child);
+
+      g_test_message ("output:\n%s", output);
+      g_test_fail_printf ("no line contains \"%s\"", needle);
+    }
+  g_assert_cmpint (index, >=, 0);
+
+  return (guint) index;
+}

@@ -21,6 +21,8 @@ void         sd_test_child_send_signal   (SdTestChild        *child,
                                           int                 signum);
 guint        sd_test_child_wait_line     (SdTestChild        *child,
                                           const char         *needle);
+guint        sd_test_child_line_index    (SdTestChild        *child,
+                                          const char         *needle);
 int          sd_test_child_find_line     (SdTestChild        *child,
                                           const char         *needle);
 const char  *sd_test_child_get_line      (SdTestChild        *child,

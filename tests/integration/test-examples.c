@@ -28,24 +28,6 @@ wait_clean_exit (SdTestChild *child)
   g_assert_cmpint (status, ==, 0);
 }
 
-static guint
-line_index (SdTestChild *child,
-            const char  *needle)
-{
-  int index = sd_test_child_find_line (child, needle);
-
-  if (index < 0)
-    {
-      g_autofree char *output = sd_test_child_dup_output (child);
-
-      g_test_message ("output:\n%s", output);
-      g_test_fail_printf ("no line contains \"%s\"", needle);
-    }
-  g_assert_cmpint (index, >=, 0);
-
-  return (guint) index;
-}
-
 static void
 test_minimal (void)
 {
@@ -55,11 +37,11 @@ test_minimal (void)
 
   wait_clean_exit (child);
 
-  ready = line_index (child, "== all services started");
-  line_index (child, "heartbeat: alive (beat 1)");
-  elapsed = line_index (child, "== duration elapsed");
-  stopping = line_index (child, "heartbeat: stopping after");
-  stopped = line_index (child, "== all services stopped ==");
+  ready = sd_test_child_line_index (child, "== all services started");
+  sd_test_child_line_index (child, "heartbeat: alive (beat 1)");
+  elapsed = sd_test_child_line_index (child, "== duration elapsed");
+  stopping = sd_test_child_line_index (child, "heartbeat: stopping after");
+  stopped = sd_test_child_line_index (child, "== all services stopped ==");
 
   g_assert_cmpuint (ready, <, elapsed);
   g_assert_cmpuint (elapsed, <, stopping);
@@ -78,16 +60,16 @@ test_complete (void)
 
   wait_clean_exit (child);
 
-  storage_healthy = line_index (child, "[state] storage: initializing -> healthy");
-  worker_first = line_index (child, "worker: generation 1 starting");
-  line_index (child, "[state] worker: initializing -> recovering");
-  first_recovery = line_index (child, "worker: generation 2 recovering from: "
+  storage_healthy = sd_test_child_line_index (child, "[state] storage: initializing -> healthy");
+  worker_first = sd_test_child_line_index (child, "worker: generation 1 starting");
+  sd_test_child_line_index (child, "[state] worker: initializing -> recovering");
+  first_recovery = sd_test_child_line_index (child, "worker: generation 2 recovering from: "
                                       "the job queue refused the connection (attempt 1)");
-  second_recovery = line_index (child, "worker: generation 3 recovering from: "
+  second_recovery = sd_test_child_line_index (child, "worker: generation 3 recovering from: "
                                        "the job queue refused the connection (attempt 2)");
-  recovered = line_index (child, "[state] worker: recovering -> healthy");
-  gateway_first = line_index (child, "gateway: accepting requests (generation 1, initializing)");
-  ready = line_index (child, "== all services started");
+  recovered = sd_test_child_line_index (child, "[state] worker: recovering -> healthy");
+  gateway_first = sd_test_child_line_index (child, "gateway: accepting requests (generation 1, initializing)");
+  ready = sd_test_child_line_index (child, "== all services started");
 
   g_assert_cmpuint (storage_healthy, <, worker_first);
   g_assert_cmpuint (worker_first, <, first_recovery);
@@ -96,8 +78,8 @@ test_complete (void)
   g_assert_cmpuint (recovered, <, gateway_first);
   g_assert_cmpuint (gateway_first, <, ready);
 
-  line_index (child, "worker: processed job 1");
-  line_index (child, "== all services stopped ==");
+  sd_test_child_line_index (child, "worker: processed job 1");
+  sd_test_child_line_index (child, "== all services stopped ==");
 }
 
 typedef struct
@@ -112,7 +94,7 @@ placement_of (SdTestChild *child,
               const char  *name)
 {
   g_autofree char *needle = g_strdup_printf ("%s: started on lane ", name);
-  const char *line = sd_test_child_get_line (child, line_index (child, needle));
+  const char *line = sd_test_child_get_line (child, sd_test_child_line_index (child, needle));
   const char *start = strstr (line, "thread \"");
   const char *end;
   Placement placement;
@@ -159,11 +141,11 @@ test_scheduling (void)
   g_assert_cmpstr (standard.thread, !=, high_1.thread);
 
   /* A blocking run() never blocks the main thread, even on the standard lane */
-  blocking_line = sd_test_child_get_line (child, line_index (child, "blocking: started"));
+  blocking_line = sd_test_child_get_line (child, sd_test_child_line_index (child, "blocking: started"));
   g_assert_true (g_str_has_suffix (blocking_line, "main thread: no"));
 
-  line_index (child, "standard: stopping on");
-  line_index (child, "== all services stopped ==");
+  sd_test_child_line_index (child, "standard: stopping on");
+  sd_test_child_line_index (child, "== all services stopped ==");
 
   g_free (standard.thread);
   g_free (high_1.thread);
@@ -199,15 +181,15 @@ test_unix_domain_socket (void)
 
   listening = g_strdup_printf ("echo-server: listening on %s (generation 1)", socket_path);
   connected = g_strdup_printf ("echo-client: connected to %s", socket_path);
-  server_up = line_index (child, listening);
-  client_up = line_index (child, connected);
-  exchange = line_index (child, "echo-client: sent \"ping 1\", received \"echo: ping 1\"");
-  line_index (child, "echo-server: client 1 says \"ping 1\"");
-  ready = line_index (child, "== all services started");
-  elapsed = line_index (child, "== duration elapsed");
-  client_stop = line_index (child, "echo-client: stopping after");
-  server_stop = line_index (child, "echo-server: stopping after 1 clients");
-  stopped = line_index (child, "== all services stopped ==");
+  server_up = sd_test_child_line_index (child, listening);
+  client_up = sd_test_child_line_index (child, connected);
+  exchange = sd_test_child_line_index (child, "echo-client: sent \"ping 1\", received \"echo: ping 1\"");
+  sd_test_child_line_index (child, "echo-server: client 1 says \"ping 1\"");
+  ready = sd_test_child_line_index (child, "== all services started");
+  elapsed = sd_test_child_line_index (child, "== duration elapsed");
+  client_stop = sd_test_child_line_index (child, "echo-client: stopping after");
+  server_stop = sd_test_child_line_index (child, "echo-server: stopping after 1 clients");
+  stopped = sd_test_child_line_index (child, "== all services stopped ==");
 
   g_assert_cmpuint (server_up, <, client_up);
   g_assert_cmpuint (client_up, <, exchange);
@@ -249,18 +231,18 @@ test_custom_trigger_file (void)
 
   set_up = g_strdup_printf ("line-printer: set up (generation 1), reading %s", lines_path);
   end = g_strdup_printf ("line-source: end of %s after 3 lines", lines_path);
-  counting = line_index (child, "line-stats: counting");
-  setup = line_index (child, set_up);
-  ready = line_index (child, "== all services started");
-  line_1 = line_index (child, "line-printer: line 1: \"alpha\" (message ");
-  line_2 = line_index (child, "line-printer: line 2: \"beta gamma\" (message ");
-  line_3 = line_index (child, "line-printer: line 3: \"delta\" (message ");
-  line_index (child, end);
-  torn_down = line_index (child, "line-printer: torn down");
-  terminated = line_index (child, "[state] line-printer: healthy -> terminated");
-  elapsed = line_index (child, "== duration elapsed");
-  stats = line_index (child, "line-stats: 3 lines, 20 characters");
-  stopped = line_index (child, "== all services stopped ==");
+  counting = sd_test_child_line_index (child, "line-stats: counting");
+  setup = sd_test_child_line_index (child, set_up);
+  ready = sd_test_child_line_index (child, "== all services started");
+  line_1 = sd_test_child_line_index (child, "line-printer: line 1: \"alpha\" (message ");
+  line_2 = sd_test_child_line_index (child, "line-printer: line 2: \"beta gamma\" (message ");
+  line_3 = sd_test_child_line_index (child, "line-printer: line 3: \"delta\" (message ");
+  sd_test_child_line_index (child, end);
+  torn_down = sd_test_child_line_index (child, "line-printer: torn down");
+  terminated = sd_test_child_line_index (child, "[state] line-printer: healthy -> terminated");
+  elapsed = sd_test_child_line_index (child, "== duration elapsed");
+  stats = sd_test_child_line_index (child, "line-stats: 3 lines, 20 characters");
+  stopped = sd_test_child_line_index (child, "== all services stopped ==");
 
   /* The higher priority first; the lines in order; the STOP transition at the end */
   g_assert_cmpuint (counting, <, setup);
@@ -294,13 +276,13 @@ test_custom_trigger_interrupt (void)
   sd_test_child_send_signal (child, SIGINT);
   wait_clean_exit (child);
 
-  line_index (child, "line-printer: line 1: \"generated line 1\"");
-  printer_stopping = line_index (child, "[state] line-printer: healthy -> shutting-down");
-  torn_down = line_index (child, "line-printer: torn down");
-  printer_down = line_index (child, "[state] line-printer: shutting-down -> terminated");
-  stats_stopping = line_index (child, "[state] line-stats: healthy -> shutting-down");
-  stats = line_index (child, " lines, ");
-  stopped = line_index (child, "== all services stopped ==");
+  sd_test_child_line_index (child, "line-printer: line 1: \"generated line 1\"");
+  printer_stopping = sd_test_child_line_index (child, "[state] line-printer: healthy -> shutting-down");
+  torn_down = sd_test_child_line_index (child, "line-printer: torn down");
+  printer_down = sd_test_child_line_index (child, "[state] line-printer: shutting-down -> terminated");
+  stats_stopping = sd_test_child_line_index (child, "[state] line-stats: healthy -> shutting-down");
+  stats = sd_test_child_line_index (child, " lines, ");
+  stopped = sd_test_child_line_index (child, "== all services stopped ==");
 
   g_assert_cmpuint (printer_stopping, <, torn_down);
   g_assert_cmpuint (torn_down, <, printer_down);
@@ -355,15 +337,15 @@ test_triggers (void)
 
   wait_clean_exit (child);
 
-  reporter_up = line_index (child, "[state] reporter: initializing -> healthy");
-  ticker_up = line_index (child, "[state] ticker: initializing -> healthy");
-  ready = line_index (child, "== all triggers started");
-  fired = line_index (child, "ticker: fired for ");
-  line_index (child, "pushing job 1");
-  worker = line_index (child, "worker: handled job 1, 1 done");
-  observer = line_index (child, "observer: processed is now 1, ringing the bell");
-  chain = line_index (child, "reporter: job 1 went through 4 messages:");
-  connects = line_index (child, "reporter: the chain connects");
+  reporter_up = sd_test_child_line_index (child, "[state] reporter: initializing -> healthy");
+  ticker_up = sd_test_child_line_index (child, "[state] ticker: initializing -> healthy");
+  ready = sd_test_child_line_index (child, "== all triggers started");
+  fired = sd_test_child_line_index (child, "ticker: fired for ");
+  sd_test_child_line_index (child, "pushing job 1");
+  worker = sd_test_child_line_index (child, "worker: handled job 1, 1 done");
+  observer = sd_test_child_line_index (child, "observer: processed is now 1, ringing the bell");
+  chain = sd_test_child_line_index (child, "reporter: job 1 went through 4 messages:");
+  connects = sd_test_child_line_index (child, "reporter: the chain connects");
 
   g_assert_cmpuint (reporter_up, <, ticker_up);
   g_assert_cmpuint (ticker_up, <, ready);
@@ -397,12 +379,12 @@ test_triggers (void)
       previous = g_steal_pointer (&id);
     }
 
-  ticker_down = line_index (child, "[state] ticker: shutting-down -> terminated");
-  worker_stopping = line_index (child, "[state] worker: healthy -> shutting-down");
-  worker_down = line_index (child, "[state] worker: shutting-down -> terminated");
-  observer_stopping = line_index (child, "[state] observer: healthy -> shutting-down");
-  reporter_stopping = line_index (child, "[state] reporter: healthy -> shutting-down");
-  stopped = line_index (child, "== all triggers stopped ==");
+  ticker_down = sd_test_child_line_index (child, "[state] ticker: shutting-down -> terminated");
+  worker_stopping = sd_test_child_line_index (child, "[state] worker: healthy -> shutting-down");
+  worker_down = sd_test_child_line_index (child, "[state] worker: shutting-down -> terminated");
+  observer_stopping = sd_test_child_line_index (child, "[state] observer: healthy -> shutting-down");
+  reporter_stopping = sd_test_child_line_index (child, "[state] reporter: healthy -> shutting-down");
+  stopped = sd_test_child_line_index (child, "== all triggers stopped ==");
 
   g_assert_cmpuint (ticker_down, <, worker_stopping);
   g_assert_cmpuint (worker_down, <, observer_stopping);
@@ -422,9 +404,9 @@ test_triggers_interrupt (void)
   sd_test_child_send_signal (child, SIGINT);
   wait_clean_exit (child);
 
-  g_assert_cmpuint (line_index (child, "[state] ticker: shutting-down -> terminated"), <,
-                    line_index (child, "[state] reporter: healthy -> shutting-down"));
-  line_index (child, "== all triggers stopped ==");
+  g_assert_cmpuint (sd_test_child_line_index (child, "[state] ticker: shutting-down -> terminated"), <,
+                    sd_test_child_line_index (child, "[state] reporter: healthy -> shutting-down"));
+  sd_test_child_line_index (child, "== all triggers stopped ==");
 }
 
 #ifdef SD_EXAMPLE_VALA
@@ -443,13 +425,13 @@ test_vala (void)
 
   wait_clean_exit (child);
 
-  ready = line_index (child, "== all services started");
-  tick = line_index (child, "ticker: tick 1 (every 200 ms)");
-  line_index (child, "heartbeat: beat 1");
-  elapsed = line_index (child, "== duration elapsed");
-  ticker_stop = line_index (child, "ticker: stopping after");
-  heartbeat_stop = line_index (child, "heartbeat: stopping");
-  stopped = line_index (child, "== all services stopped ==");
+  ready = sd_test_child_line_index (child, "== all services started");
+  tick = sd_test_child_line_index (child, "ticker: tick 1 (every 200 ms)");
+  sd_test_child_line_index (child, "heartbeat: beat 1");
+  elapsed = sd_test_child_line_index (child, "== duration elapsed");
+  ticker_stop = sd_test_child_line_index (child, "ticker: stopping after");
+  heartbeat_stop = sd_test_child_line_index (child, "heartbeat: stopping");
+  stopped = sd_test_child_line_index (child, "== all services stopped ==");
 
   g_assert_cmpuint (ready, <, tick);
   g_assert_cmpuint (elapsed, <, ticker_stop);

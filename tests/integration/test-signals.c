@@ -62,25 +62,6 @@ assert_exit_status (SdTestChild *child,
   g_assert_cmpint (status, ==, expected);
 }
 
-/* Index of a line that must have been read */
-static guint
-line_index (SdTestChild *child,
-            const char  *needle)
-{
-  int index = sd_test_child_find_line (child, needle);
-
-  if (index < 0)
-    {
-      g_autofree char *output = sd_test_child_dup_output (child);
-
-      g_test_message ("output:\n%s", output);
-      g_test_fail_printf ("no line contains \"%s\"", needle);
-    }
-  g_assert_cmpint (index, >=, 0);
-
-  return (guint) index;
-}
-
 static void
 assert_no_line (SdTestChild *child,
                 const char  *needle)
@@ -138,7 +119,7 @@ test_sighup_reload (void)
   sd_test_child_send_signal (child, SIGTERM);
   sd_test_child_wait_exit (child);
   assert_exit_status (child, 0);
-  line_index (child, "== all services stopped");
+  sd_test_child_line_index (child, "== all services stopped");
 }
 
 /* SIGTERM stops the services gracefully, the lowest priority first, and the program exits
@@ -158,13 +139,13 @@ test_sigterm (void)
   assert_exit_status (child, 0);
 
   /* The transitions, wave by wave: each wave stops only once the previous one ended */
-  gateway_stopping = line_index (child, "[state] gateway: healthy -> shutting-down");
-  gateway_done = line_index (child, "[state] gateway: shutting-down -> terminated");
-  worker_stopping = line_index (child, "[state] worker: healthy -> shutting-down");
-  worker_done = line_index (child, "[state] worker: shutting-down -> terminated");
-  storage_stopping = line_index (child, "[state] storage: healthy -> shutting-down");
-  storage_done = line_index (child, "[state] storage: shutting-down -> terminated");
-  stopped = line_index (child, "== all services stopped ==");
+  gateway_stopping = sd_test_child_line_index (child, "[state] gateway: healthy -> shutting-down");
+  gateway_done = sd_test_child_line_index (child, "[state] gateway: shutting-down -> terminated");
+  worker_stopping = sd_test_child_line_index (child, "[state] worker: healthy -> shutting-down");
+  worker_done = sd_test_child_line_index (child, "[state] worker: shutting-down -> terminated");
+  storage_stopping = sd_test_child_line_index (child, "[state] storage: healthy -> shutting-down");
+  storage_done = sd_test_child_line_index (child, "[state] storage: shutting-down -> terminated");
+  stopped = sd_test_child_line_index (child, "== all services stopped ==");
 
   g_assert_cmpuint (gateway_stopping, <, gateway_done);
   g_assert_cmpuint (gateway_done, <, worker_stopping);
@@ -174,9 +155,9 @@ test_sigterm (void)
   g_assert_cmpuint (storage_done, <, stopped);
 
   /* What the services themselves printed while stopping */
-  gateway_line = line_index (child, "gateway: no longer accepting requests");
-  worker_line = line_index (child, "worker: shutting down after");
-  storage_line = line_index (child, "storage: flushing and closing the store");
+  gateway_line = sd_test_child_line_index (child, "gateway: no longer accepting requests");
+  worker_line = sd_test_child_line_index (child, "worker: shutting down after");
+  storage_line = sd_test_child_line_index (child, "storage: flushing and closing the store");
   g_assert_cmpuint (gateway_line, <, worker_line);
   g_assert_cmpuint (worker_line, <, storage_line);
 
@@ -197,8 +178,8 @@ test_sigterm_during_startup (void)
   sd_test_child_wait_exit (child);
   assert_exit_status (child, 0);
 
-  line_index (child, "storage: flushing and closing the store");
-  line_index (child, "== all services stopped ==");
+  sd_test_child_line_index (child, "storage: flushing and closing the store");
+  sd_test_child_line_index (child, "== all services stopped ==");
   assert_no_line (child, "gateway: accepting requests");
 }
 
@@ -216,8 +197,8 @@ test_sigint (void)
   sd_test_child_wait_exit (child);
   assert_exit_status (child, 0);
 
-  stopping = line_index (child, "heartbeat: stopping after");
-  stopped = line_index (child, "== all services stopped ==");
+  stopping = sd_test_child_line_index (child, "heartbeat: stopping after");
+  stopped = sd_test_child_line_index (child, "== all services stopped ==");
   g_assert_cmpuint (stopping, <, stopped);
 }
 
