@@ -14,7 +14,8 @@
  * One event a trigger delivers: a payload and its causal identity.
  *
  * A message is a reference-counted boxed type rather than a #GObject: triggers move millions
- * of them a second, and a message costs one small allocation.
+ * of them a second, and a message costs one small allocation, recycled from thread to
+ * thread.
  *
  * The payload is a #GVariant or a #GObject; it is shared by every consumer (a queue in
  * broadcast mode hands the same message to each trigger) and never copied, so it must be
@@ -36,28 +37,229 @@
  * Since: 1.0
  */
 
+/* Laid out for the consumer of a queue: freeing a message or reading its payload and
+ * sequence touches the first cache line only; the ids fill the second. */
 struct _SdMessage
 {
   gatomicrefcount ref_count;
-
-  guint8     id[16];
-  guint8     parent_id[16];
-  guint8     origin_id[16];
   gboolean   has_parent;
-  char      *source;         /* (owned) (nullable) */
   guint64    sequence;
-  gint64     created;        /* wall-clock microseconds */
   GVariant  *payload;        /* (owned) (nullable) */
   GObject   *object;         /* (owned) (nullable) */
-  char      *id_str;         /* (owned) (nullable) (atomic): formatted on demand */
-  char      *parent_str;     /* (owned) (nullable) (atomic) */
-  char      *origin_str;     /* (owned) (nullable) (atomic) */
+  char      *source;         /* (owned) (nullable) */
+  gint64     created;        /* wall-clock microseconds */
+  char      *ids;            /* (owned) (nullable) (atomic): the ids formatted on demand,
+                              * ID_LEN bytes each: id, then for a child parent and origin */
+
+  guint8     id[16];
+  guint8     parent_id[16];  /* children only */
+  guint8     origin_id[16];  /* children only: a root is its own origin */
 };
+
+/* A UUID in its 36-character form, with its nul */
+#define ID_LEN 37
 
 G_DEFINE_BOXED_TYPE (SdMessage, sd_message, sd_message_ref, sd_message_unref)
 
 static GPrivate dispatch_scope;
-static gsize unsourced_sequence;  /* (atomic) */
+/* The count of messages created outside any source, on a cache line of its own: every
+ * producer thread outside a service bumps it */
+static struct
+{
+  _Alignas (64) gsize value;  /* (atomic) */
+} unsourced_sequence;
+
+/*
+ * Message storage is recycled. A queue moves millions of messages a second from a producer
+ * thread to a consumer thread, a pattern malloc() serves poorly: the consumer frees into its
+ * own thread's caches while the producer always allocates from the slow path.
+ *
+ * Each thread keeps a magazine of up to MAGAZINE_SIZE free shells and allocates from it and
+ * frees into it without a lock. A thread whose magazine is full hands it to a shared depot
+ * and starts an empty one; a thread whose magazine is empty takes a full one from the depot:
+ * one lock per MAGAZINE_SIZE messages on each side. The depot keeps at most DEPOT_MAX
+ * magazines (32 KB of messages); beyond that, shells go back to malloc(). A thread's
+ * magazine goes to the depot (or is freed) when the thread ends.
+ *
+ * Under AddressSanitizer the shells at rest are poisoned, so that a use after the last
+ * unref is still reported.
+ */
+#define MAGAZINE_SIZE 32
+#define SHELL_ALIGNMENT 64  /* a cache line: see the layout of SdMessage */
+#define DEPOT_MAX 8
+
+#if defined(__SANITIZE_ADDRESS__)
+# include <sanitizer/asan_interface.h>
+# define SHELL_POISON(shell)   ASAN_POISON_MEMORY_REGION ((shell), sizeof (SdMessage))
+# define SHELL_UNPOISON(shell) ASAN_UNPOISON_MEMORY_REGION ((shell), sizeof (SdMessage))
+#else
+# define SHELL_POISON(shell)   ((void) (shell))
+# define SHELL_UNPOISON(shell) ((void) (shell))
+#endif
+
+typedef struct _Magazine Magazine;
+struct _Magazine
+{
+  Magazine  *next;                    /* in the depot's lists */
+  guint      n;
+  SdMessage *shells[MAGAZINE_SIZE];  /* (owned) [0, n) */
+};
+
+static GMutex depot_lock;
+static Magazine *depot_full;   /* (owned) (lock depot_lock): magazines holding shells */
+static Magazine *depot_empty;  /* (owned) (lock depot_lock): spare empty magazines */
+static guint depot_n_full;     /* (lock depot_lock) */
+static guint depot_n_empty;    /* (lock depot_lock) */
+
+static void
+magazine_free (Magazine *magazine)
+{
+  for (guint i = 0; i < magazine->n; i++)
+    {
+      SHELL_UNPOISON (magazine->shells[i]);
+      g_aligned_free (magazine->shells[i]);
+    }
+  g_free (magazine);
+}
+
+/* Takes @magazine back into the depot, or frees it; returns a spare empty magazine if
+ * @want_empty and the depot has one */
+static Magazine *
+depot_exchange (Magazine *magazine,
+                gboolean  want_empty)
+{
+  Magazine *spare = NULL;
+  Magazine *drop = NULL;
+
+  g_mutex_lock (&depot_lock);
+  if (magazine != NULL && magazine->n > 0 && depot_n_full < DEPOT_MAX)
+    {
+      magazine->next = depot_full;
+      depot_full = magazine;
+      depot_n_full++;
+    }
+  else if (magazine != NULL && magazine->n == 0 && depot_n_empty < DEPOT_MAX)
+    {
+      magazine->next = depot_empty;
+      depot_empty = magazine;
+      depot_n_empty++;
+    }
+  else
+    drop = magazine;
+
+  if (want_empty && depot_empty != NULL)
+    {
+      spare = depot_empty;
+      depot_empty = spare->next;
+      depot_n_empty--;
+    }
+  g_mutex_unlock (&depot_lock);
+
+  if (drop != NULL)
+    magazine_free (drop);
+
+  return spare;
+}
+
+/* A full magazine from the depot, or NULL */
+static Magazine *
+depot_take_full (void)
+{
+  Magazine *magazine;
+
+  g_mutex_lock (&depot_lock);
+  magazine = depot_full;
+  if (magazine != NULL)
+    {
+      depot_full = magazine->next;
+      depot_n_full--;
+    }
+  g_mutex_unlock (&depot_lock);
+
+  return magazine;
+}
+
+/* What each thread that creates or frees messages keeps */
+typedef struct
+{
+  guint64   random;    /* xorshift64* state of the ids' random bits, never 0 */
+  Magazine *magazine;  /* (owned) (nullable) */
+} ThreadCache;
+
+static void
+thread_cache_free (gpointer data)
+{
+  ThreadCache *cache = data;
+
+  if (cache->magazine != NULL)
+    depot_exchange (cache->magazine, FALSE);
+  g_free (cache);
+}
+
+static GPrivate thread_cache = G_PRIVATE_INIT (thread_cache_free);
+
+static ThreadCache *
+thread_cache_get (void)
+{
+  ThreadCache *cache = g_private_get (&thread_cache);
+
+  if G_UNLIKELY (cache == NULL)
+    {
+      cache = g_new0 (ThreadCache, 1);
+      cache->random = ((guint64) g_random_int () << 32) ^ g_random_int () ^ (guint64) g_get_monotonic_time ();
+      if (cache->random == 0)
+        cache->random = 0x9e3779b97f4a7c15ull;
+      g_private_set (&thread_cache, cache);
+    }
+
+  return cache;
+}
+
+/* Storage for a message, not cleared */
+static SdMessage *
+shell_alloc (ThreadCache *cache)
+{
+  Magazine *magazine = cache->magazine;
+  SdMessage *shell;
+
+  if G_UNLIKELY (magazine == NULL || magazine->n == 0)
+    {
+      Magazine *full = depot_take_full ();
+
+      if (full == NULL)
+        return g_aligned_alloc (1, sizeof (SdMessage), SHELL_ALIGNMENT);
+
+      /* The empty magazine becomes a spare in the depot */
+      if (magazine != NULL)
+        depot_exchange (magazine, FALSE);
+      cache->magazine = magazine = full;
+    }
+
+  shell = magazine->shells[--magazine->n];
+  SHELL_UNPOISON (shell);
+
+  return shell;
+}
+
+static void
+shell_free (SdMessage *shell)
+{
+  ThreadCache *cache = thread_cache_get ();
+  Magazine *magazine = cache->magazine;
+
+  if G_UNLIKELY (magazine == NULL || magazine->n == MAGAZINE_SIZE)
+    {
+      /* A full magazine goes to the depot; start an empty one */
+      Magazine *empty = depot_exchange (magazine, TRUE);
+
+      if (empty == NULL)
+        empty = g_new0 (Magazine, 1);
+      cache->magazine = magazine = empty;
+    }
+
+  SHELL_POISON (shell);
+  magazine->shells[magazine->n++] = shell;
+}
 
 /**
  * sd_message_ref:
@@ -98,10 +300,8 @@ sd_message_unref (SdMessage *self)
   g_free (self->source);
   g_clear_pointer (&self->payload, g_variant_unref);
   g_clear_object (&self->object);
-  g_free (self->id_str);
-  g_free (self->parent_str);
-  g_free (self->origin_str);
-  g_free (self);
+  g_free (self->ids);
+  shell_free (self);
 }
 
 const char *
@@ -137,41 +337,29 @@ _sd_dispatch_scope_pop (SdDispatchScope *previous)
   g_private_set (&dispatch_scope, previous);
 }
 
-/* A fast per-thread generator for the random bits of the ids (xorshift64*) */
+/* The random bits of the ids: xorshift64*, per thread */
 static guint64
-next_random (void)
+next_random (ThreadCache *cache)
 {
-  static GPrivate state_key;
-  guint64 *state = g_private_get (&state_key);
-  guint64 x;
+  guint64 x = cache->random;
 
-  if G_UNLIKELY (state == NULL)
-    {
-      /* One word per thread for its life: the threads that create messages are few */
-      state = g_new (guint64, 1);
-      *state = ((guint64) g_random_int () << 32) ^ g_random_int () ^ (guint64) g_get_monotonic_time ();
-      if (*state == 0)
-        *state = 0x9e3779b97f4a7c15ull;
-      g_private_set (&state_key, state);
-    }
-
-  x = *state;
   x ^= x >> 12;
   x ^= x << 25;
   x ^= x >> 27;
-  *state = x;
+  cache->random = x;
 
   return x * 0x2545f4914f6cdd1dull;
 }
 
 /* UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then random bits */
 static void
-make_uuid_v7 (guint8  uuid[16],
-              gint64  now_us)
+make_uuid_v7 (ThreadCache *cache,
+              guint8       uuid[16],
+              gint64       now_us)
 {
   guint64 ms = (guint64) (now_us / 1000);
-  guint64 r1 = next_random ();
-  guint64 r2 = next_random ();
+  guint64 r1 = next_random (cache);
+  guint64 r2 = next_random (cache);
 
   for (guint i = 0; i < 6; i++)
     uuid[i] = (guint8) (ms >> (40 - 8 * i));
@@ -181,60 +369,85 @@ make_uuid_v7 (guint8  uuid[16],
   uuid[8] = (uuid[8] & 0x3f) | 0x80;  /* variant 10 */
 }
 
-static char *
-format_uuid (const guint8 uuid[16])
+static void
+format_uuid (const guint8 uuid[16],
+             char         out[ID_LEN])
 {
-  return g_strdup_printf ("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                          uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5], uuid[6], uuid[7],
-                          uuid[8], uuid[9], uuid[10], uuid[11], uuid[12], uuid[13], uuid[14], uuid[15]);
+  static const char hex[] = "0123456789abcdef";
+  char *p = out;
+
+  for (guint i = 0; i < 16; i++)
+    {
+      if (i == 4 || i == 6 || i == 8 || i == 10)
+        *p++ = '-';
+      *p++ = hex[uuid[i] >> 4];
+      *p++ = hex[uuid[i] & 0xf];
+    }
+  *p = '\0';
 }
 
-/* Formats @uuid into *@slot once, whichever thread asks first */
+/* The ids of @self formatted, once, whichever thread asks first */
 static const char *
-cached_string (char         **slot,
-               const guint8   uuid[16])
+formatted_ids (SdMessage *self)
 {
-  char *str = g_atomic_pointer_get (slot);
+  char *ids = g_atomic_pointer_get (&self->ids);
 
-  if (str == NULL)
+  if (ids == NULL)
     {
-      char *fresh = format_uuid (uuid);
+      char *fresh = g_malloc (self->has_parent ? 3 * ID_LEN : ID_LEN);
 
-      if (g_atomic_pointer_compare_and_exchange (slot, NULL, fresh))
-        str = fresh;
+      format_uuid (self->id, fresh);
+      if (self->has_parent)
+        {
+          format_uuid (self->parent_id, fresh + ID_LEN);
+          format_uuid (self->origin_id, fresh + 2 * ID_LEN);
+        }
+
+      if (g_atomic_pointer_compare_and_exchange (&self->ids, NULL, fresh))
+        ids = fresh;
       else
         {
           g_free (fresh);
-          str = g_atomic_pointer_get (slot);
+          ids = g_atomic_pointer_get (&self->ids);
         }
     }
 
-  return str;
+  return ids;
+}
+
+/* g_variant_ref_sink() without its bit lock when @payload is not floating: a producer
+ * pushing one shared payload should not serialize on it */
+static inline GVariant *
+payload_ref (GVariant *payload)
+{
+  return g_variant_is_floating (payload) ? g_variant_ref_sink (payload) : g_variant_ref (payload);
 }
 
 static SdMessage *
 message_new (SdMessage *parent)
 {
   SdDispatchScope *scope = g_private_get (&dispatch_scope);
-  SdMessage *self;
+  ThreadCache *cache = thread_cache_get ();
+  SdMessage *self = shell_alloc (cache);
 
-  self = g_new0 (SdMessage, 1);
+  /* Every field is set here: a recycled shell is not cleared first */
   g_atomic_ref_count_init (&self->ref_count);
+  self->payload = NULL;
+  self->object = NULL;
+  self->source = NULL;
+  self->ids = NULL;
   self->created = g_get_real_time ();
-  make_uuid_v7 (self->id, self->created);
+  make_uuid_v7 (cache, self->id, self->created);
 
   if (parent == NULL && scope != NULL)
     parent = scope->message;
 
+  /* A root message is its own origin: parent_id and origin_id are only set for children */
+  self->has_parent = parent != NULL;
   if (parent != NULL)
     {
-      self->has_parent = TRUE;
       memcpy (self->parent_id, parent->id, 16);
-      memcpy (self->origin_id, parent->origin_id, 16);
-    }
-  else
-    {
-      memcpy (self->origin_id, self->id, 16);
+      memcpy (self->origin_id, parent->has_parent ? parent->origin_id : parent->id, 16);
     }
 
   if (scope != NULL && scope->source != NULL)
@@ -248,7 +461,7 @@ message_new (SdMessage *parent)
 
       if (context != NULL)
         self->source = g_strdup (sd_context_get_name (context));
-      self->sequence = g_atomic_pointer_add (&unsourced_sequence, 1) + 1;
+      self->sequence = g_atomic_pointer_add (&unsourced_sequence.value, 1) + 1;
     }
 
   return self;
@@ -271,7 +484,7 @@ sd_message_new (GVariant *payload)
   SdMessage *self = message_new (NULL);
 
   if (payload != NULL)
-    self->payload = g_variant_ref_sink (payload);
+    self->payload = payload_ref (payload);
 
   return self;
 }
@@ -321,7 +534,7 @@ sd_message_new_child (SdMessage *parent,
 
   self = message_new (parent);
   if (payload != NULL)
-    self->payload = g_variant_ref_sink (payload);
+    self->payload = payload_ref (payload);
 
   return self;
 }
@@ -358,7 +571,7 @@ sd_message_get_id (SdMessage *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  return cached_string (&self->id_str, self->id);
+  return formatted_ids (self);
 }
 
 /**
@@ -376,7 +589,7 @@ sd_message_get_parent_id (SdMessage *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  return self->has_parent ? cached_string (&self->parent_str, self->parent_id) : NULL;
+  return self->has_parent ? formatted_ids (self) + ID_LEN : NULL;
 }
 
 /**
@@ -394,10 +607,7 @@ sd_message_get_origin_id (SdMessage *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  if (!self->has_parent)
-    return sd_message_get_id (self);
-
-  return cached_string (&self->origin_str, self->origin_id);
+  return formatted_ids (self) + (self->has_parent ? 2 * ID_LEN : 0);
 }
 
 /**

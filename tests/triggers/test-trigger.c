@@ -553,6 +553,77 @@ test_message_ids (void)
   g_object_unref (t3);
 }
 
+/* Messages created on one thread and dropped on another reuse their storage: every field of
+ * a new message is its own, whatever the previous occupant held */
+typedef struct
+{
+  GAsyncQueue *queue;   /* (unowned) */
+  guint        n;
+} MessageRelay;
+
+static gpointer
+drop_messages_thread (gpointer data)
+{
+  MessageRelay *relay = data;
+
+  for (guint i = 0; i < relay->n; i++)
+    sd_message_unref (g_async_queue_pop (relay->queue));
+
+  return NULL;
+}
+
+static void
+test_message_chain_and_recycling (void)
+{
+  g_autoptr(GAsyncQueue) queue = g_async_queue_new ();
+  g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GObject) object = g_object_new (G_TYPE_OBJECT, NULL);
+  MessageRelay relay = { queue, 20000 };
+  SdMessage *root, *child, *grandchild, *fresh;
+  GThread *thread;
+
+  /* A chain of three: the origin stays the root */
+  root = sd_message_new (NULL);
+  child = sd_message_new_child (root, g_variant_new_int32 (1));
+  grandchild = sd_message_new_child (child, NULL);
+  g_assert_cmpstr (sd_message_get_parent_id (grandchild), ==, sd_message_get_id (child));
+  g_assert_cmpstr (sd_message_get_origin_id (grandchild), ==, sd_message_get_id (root));
+  g_assert_cmpstr (sd_message_get_origin_id (child), ==, sd_message_get_id (root));
+  g_assert_cmpstr (sd_message_get_id (grandchild), !=, sd_message_get_id (child));
+  g_assert_null (sd_message_get_payload (grandchild));
+  sd_message_unref (grandchild);
+  sd_message_unref (child);
+  sd_message_unref (root);
+
+  /* Made here, dropped on another thread, made again from the same storage */
+  thread = g_thread_new ("drop-messages", drop_messages_thread, &relay);
+  for (guint i = 0; i < relay.n; i++)
+    {
+      SdMessage *message = i % 2 ? sd_message_new_for_object (object)
+                                 : sd_message_new (g_variant_new_uint32 (i));
+
+      /* Every id is new; asking for them formats them on this message */
+      g_assert_true (g_hash_table_add (ids, g_strdup (sd_message_get_id (message))));
+      g_async_queue_push (queue, message);
+    }
+  g_thread_join (thread);
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      fresh = sd_message_new (NULL);
+      g_assert_null (sd_message_get_payload (fresh));
+      g_assert_null (sd_message_get_object (fresh));
+      g_assert_null (sd_message_get_source (fresh));
+      g_assert_null (sd_message_get_parent_id (fresh));
+      g_assert_cmpstr (sd_message_get_origin_id (fresh), ==, sd_message_get_id (fresh));
+      g_assert_true (g_hash_table_add (ids, g_strdup (sd_message_get_id (fresh))));
+      sd_message_unref (fresh);
+    }
+
+  /* Nothing still holds the payload object */
+  g_assert_cmpuint (G_OBJECT (object)->ref_count, ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -567,6 +638,7 @@ main (int   argc,
   g_test_add_func ("/sd/triggers/interceptors/short-circuit", test_interceptor_short_circuit);
   g_test_add_func ("/sd/triggers/reload-runs-setup", test_reload_runs_setup);
   g_test_add_func ("/sd/triggers/message-ids", test_message_ids);
+  g_test_add_func ("/sd/triggers/message-chain-and-recycling", test_message_chain_and_recycling);
 
   return g_test_run ();
 }
