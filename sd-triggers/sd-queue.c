@@ -49,9 +49,12 @@
  * (sd_trigger_type_set_source()), or create it with that provider.
  *
  * The trigger takes the items in batches (one lock per batch), so that a burst costs one
- * wake-up and no allocation beyond the messages themselves. To share the cost of freeing
- * the messages between both sides, the last reference of a handled message (and so
- * possibly of its payload) may be dropped on a producer's thread rather than the trigger's.
+ * wake-up and no allocation beyond the messages themselves. When it empties its queue while
+ * items are flowing, it watches the queue for a few microseconds before it goes to sleep,
+ * so that a trigger keeping up with a fast producer neither sleeps nor fights the producer
+ * for the lock after every item; an idle trigger sleeps at once and costs no wake-up. The
+ * trigger drops its reference to a message once the handler returns: a message (and its
+ * payload) lives as long as the handler or anyone it passed the message to keeps one.
  *
  * With a #SdQueueTrigger:scaling-policy the trigger handles up to
  * #SdQueueTrigger:concurrency messages at once, growing and shrinking as the policy says.
@@ -65,19 +68,11 @@
  * Since: 1.0
  */
 
+/* Keeps what one side writes often off the lines the other side reads */
+#define CACHE_LINE 64
+
 /* Items a trigger takes from its queue under one lock */
 #define BATCH_MAX 64
-
-/*
- * Finalizing a message (a GObject) is the largest cost per item, and the consumer's thread
- * would pay it alone. The trigger keeps a second reference to each message it hands out and
- * retires it to the queue at its next take; producers drop one retired reference every
- * RELEASE_EVERY pushes, and the consumer drops the excess beyond RELEASE_MAX (or all of them
- * when it goes idle), so that the cost is shared by both sides.
- */
-#define RELEASE_EVERY 2
-#define RELEASE_MAX 1024
-#define RELEASE_CHUNK 128
 
 /* A slow consumer is named at most this often */
 #define SLOW_WARNING_INTERVAL_US (5 * G_USEC_PER_SEC)
@@ -96,10 +91,15 @@ typedef struct
   SdQueueTrigger *trigger;       /* (unowned): cleared by the trigger's dispose */
   char           *name;          /* (owned): the trigger's service name, for warnings */
   Ring            ring;          /* broadcast mode: this trigger's items */
-  int             batch_left;    /* (atomic): items in the trigger's batch, not handed out */
   guint           wake_above;    /* wake the trigger when it holds more; G_MAXUINT: never */
   gboolean        live;          /* between setup and teardown */
   gint64          last_warning;  /* monotonic time of the last slow-consumer warning */
+
+  /* Written by the trigger for every item it hands out, read by producers only when the
+   * queue is nearly full: on a cache line of its own */
+  char            pad[CACHE_LINE];
+  int             batch_left;    /* (atomic): items in the trigger's batch, not handed out */
+  char            pad_end[CACHE_LINE - sizeof (int)];
 } Subscription;
 
 /* A producer waiting in sd_queue_push_async() */
@@ -125,9 +125,12 @@ typedef struct
   guint        n_live;          /* (lock lock) */
   guint        wake_cursor;     /* (lock lock): round robin of wakes in work mode */
   GQueue       waiters;         /* (element-type Waiter) (owned) (lock lock) */
-  Ring         release;         /* (lock lock): handed-out messages whose last queue
-                                 * reference is still to drop */
-  guint        push_count;      /* (lock lock) */
+
+  /* Read without the lock by a trigger waiting for the next push: on a cache line of its
+   * own, so that the trigger does not take the lock's line from producers */
+  char         pad[CACHE_LINE];
+  int          pushes;          /* (atomic): items inserted so far, written under the lock */
+  char         pad_end[CACHE_LINE - sizeof (int)];
 } SdQueuePrivate;
 
 /* The defaults a queue type sets in class_init */
@@ -161,13 +164,12 @@ typedef struct
                                      * until dispose */
   SdMessage       *batch[BATCH_MAX + 1];  /* (owned): [batch_pos, batch_len) taken, not
                                            * handed out; lane thread */
-  SdMessage       *handed[BATCH_MAX + 1]; /* (owned): handed out since the last take, a
-                                           * second reference each; lane thread */
-  guint            n_handed;
   guint            batch_pos;
   guint            batch_len;
   Scaler          *scaler;          /* (owned) (nullable): lane thread */
   guint            concurrency;     /* (atomic) */
+  gboolean         streaming;       /* the last take found items; lane thread */
+  gint64           spin_budget_us;  /* see take_batch(); lane thread */
 } SdQueueTriggerPrivate;
 
 typedef enum {
@@ -206,6 +208,63 @@ static GQuark
 defaults_quark (void)
 {
   return g_quark_from_static_string ("sd-queue-defaults");
+}
+
+/*
+ * The queue's lock is held for a few dozen nanoseconds at a time, but a producer pushing as
+ * fast as it can and a trigger taking its batches contend for it all the time. GMutex sleeps
+ * in the kernel as soon as it finds the lock taken, and waking it up again costs more than
+ * many critical sections: with more than one CPU, try a little longer first (as glibc's
+ * adaptive mutexes do) before sleeping.
+ */
+#define LOCK_SPINS 100
+
+#if defined(__x86_64__) || defined(__i386__)
+# define cpu_relax() __builtin_ia32_pause ()
+#elif defined(__aarch64__)
+# define cpu_relax() __asm__ __volatile__ ("yield" ::: "memory")
+#else
+# define cpu_relax() do { } while (0)
+#endif
+
+/* How many messages of its batch ahead a trigger asks the CPU to fetch */
+#define PREFETCH_AHEAD 4
+
+#if defined(__GNUC__)
+# define prefetch(address) __builtin_prefetch ((address), 1)
+#else
+# define prefetch(address) ((void) (address))
+#endif
+
+/* Whether spinning can pay: only when another CPU can make progress meanwhile */
+static inline gboolean
+can_spin (void)
+{
+  static int spin = -1;  /* (atomic) */
+  int value = g_atomic_int_get (&spin);
+
+  if G_UNLIKELY (value < 0)
+    {
+      value = g_get_num_processors () > 1;
+      g_atomic_int_set (&spin, value);
+    }
+
+  return value;
+}
+
+static inline void
+queue_lock (GMutex *lock)
+{
+  gboolean spin = can_spin ();
+
+  for (guint i = 0; spin && i < LOCK_SPINS; i++)
+    {
+      if (g_mutex_trylock (lock))
+        return;
+      cpu_relax ();
+    }
+
+  g_mutex_lock (lock);
 }
 
 /* ---- the ring ---- */
@@ -522,6 +581,8 @@ insert_locked (SdQueuePrivate *priv,
 {
   guint n = priv->subscriptions->len;
 
+  g_atomic_int_inc (&priv->pushes);
+
   if (priv->mode == SD_QUEUE_MODE_WORK)
     {
       ring_push_tail (&priv->ring, message);
@@ -623,9 +684,8 @@ push_take (SdQueue    *self,
 {
   SdQueuePrivate *priv = sd_queue_get_instance_private (self);
   Wakes wakes = { { NULL, }, NULL, 0, NULL };
-  SdMessage *retired = NULL;
 
-  g_mutex_lock (&priv->lock);
+  queue_lock (&priv->lock);
   if G_UNLIKELY (priv->waiters.length > 0 || !has_room_locked (priv))
     {
       set_full_error_locked (self, error);
@@ -635,14 +695,10 @@ push_take (SdQueue    *self,
     }
 
   insert_locked (priv, message, &wakes);
-  if (priv->release.len > 0 && ++priv->push_count % RELEASE_EVERY == 0)
-    ring_pop_many (&priv->release, &retired, 1);
   g_mutex_unlock (&priv->lock);
 
   if G_UNLIKELY (wakes.n > 0)
     wakes_run (&wakes);
-  if (retired != NULL)
-    sd_message_unref (retired);
 
   return TRUE;
 }
@@ -684,7 +740,6 @@ sd_queue_finalize (GObject *object)
   SdQueuePrivate *priv = sd_queue_get_instance_private (SD_QUEUE (object));
 
   ring_clear (&priv->ring);
-  ring_clear (&priv->release);
   g_clear_pointer (&priv->subscriptions, g_ptr_array_unref);
   g_mutex_clear (&priv->lock);
 
@@ -729,7 +784,7 @@ sd_queue_set_property (GObject      *object,
   switch ((SdQueueProperty) prop_id)
     {
     case PROP_CAPACITY:
-      g_mutex_lock (&priv->lock);
+      queue_lock (&priv->lock);
       changed = priv->capacity != g_value_get_uint (value);
       priv->capacity = g_value_get_uint (value);
       admit_waiters_locked (priv, TRUE, &wakes);
@@ -738,7 +793,7 @@ sd_queue_set_property (GObject      *object,
       break;
 
     case PROP_MODE:
-      g_mutex_lock (&priv->lock);
+      queue_lock (&priv->lock);
       if (priv->subscriptions->len > 0 || priv->ring.len > 0 || priv->waiters.length > 0)
         {
           g_mutex_unlock (&priv->lock);
@@ -954,7 +1009,7 @@ sd_queue_get_length (SdQueue *self)
 
   g_return_val_if_fail (SD_IS_QUEUE (self), 0);
 
-  g_mutex_lock (&priv->lock);
+  queue_lock (&priv->lock);
   length = length_locked (priv);
   g_mutex_unlock (&priv->lock);
 
@@ -979,7 +1034,7 @@ sd_queue_get_n_subscribers (SdQueue *self)
 
   g_return_val_if_fail (SD_IS_QUEUE (self), 0);
 
-  g_mutex_lock (&priv->lock);
+  queue_lock (&priv->lock);
   n = priv->n_live;
   g_mutex_unlock (&priv->lock);
 
@@ -1047,7 +1102,7 @@ waiter_cancelled_cb (GCancellable *cancellable,
   g_autoptr(SdMessage) message = NULL;
   gboolean removed = FALSE;
 
-  g_mutex_lock (&priv->lock);
+  queue_lock (&priv->lock);
   if (!waiter->done)
     {
       waiter->done = TRUE;
@@ -1086,7 +1141,7 @@ push_wait (SdQueue             *self,
       return;
     }
 
-  g_mutex_lock (&priv->lock);
+  queue_lock (&priv->lock);
   if (priv->waiters.length == 0 && has_room_locked (priv))
     {
       insert_locked (priv, message, &wakes);
@@ -1114,7 +1169,7 @@ push_wait (SdQueue             *self,
   cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (waiter_cancelled_cb),
                                      waiter_ref (waiter), waiter_unref);
 
-  g_mutex_lock (&priv->lock);
+  queue_lock (&priv->lock);
   disconnect = waiter->done;
   if (!waiter->done)
     waiter->cancel_id = cancel_id;
@@ -1241,7 +1296,7 @@ queue_subscribe (SdQueue        *self,
 {
   SdQueuePrivate *priv = sd_queue_get_instance_private (self);
 
-  g_mutex_lock (&priv->lock);
+  queue_lock (&priv->lock);
   if (subscription == NULL)
     {
       subscription = g_new0 (Subscription, 1);
@@ -1274,7 +1329,7 @@ queue_pause (SdQueue       *self,
   SdQueuePrivate *priv = sd_queue_get_instance_private (self);
   Wakes wakes = { { NULL, }, NULL, 0, NULL };
 
-  g_mutex_lock (&priv->lock);
+  queue_lock (&priv->lock);
   g_assert (subscription->live);
   subscription->live = FALSE;
   subscription->wake_above = G_MAXUINT;
@@ -1298,7 +1353,7 @@ queue_unsubscribe (SdQueue       *self,
   SdQueuePrivate *priv = sd_queue_get_instance_private (self);
   Wakes wakes = { { NULL, }, NULL, 0, NULL };
 
-  g_mutex_lock (&priv->lock);
+  queue_lock (&priv->lock);
   if (subscription->live)
     {
       subscription->live = FALSE;
@@ -1334,7 +1389,7 @@ queue_give_back (SdQueue      *self,
   SdQueuePrivate *priv = sd_queue_get_instance_private (self);
   Wakes wakes = { { NULL, }, NULL, 0, NULL };
 
-  g_mutex_lock (&priv->lock);
+  queue_lock (&priv->lock);
   give_back_locked (priv, subscription, &message, 1, &wakes);
   g_mutex_unlock (&priv->lock);
 
@@ -1342,9 +1397,11 @@ queue_give_back (SdQueue      *self,
 }
 
 /*
- * Takes up to @max messages for @subscription into @out. When none is left, the trigger
- * asks to be woken by the next push; otherwise, with @wake_above, once it holds more than
- * that many. Returns the number taken and, in @backlog, what was waiting before.
+ * Takes up to @max messages for @subscription into @out. Then, if the queue still holds
+ * items for @subscription, its trigger is woken once it holds more than @wake_above
+ * (G_MAXUINT: never); if it holds none, with @arm, by the next push; without, not at all:
+ * the trigger takes again before it waits. Returns the number taken and, in @pushes, the
+ * queue's push count it saw.
  */
 static guint
 queue_take (SdQueue       *self,
@@ -1352,21 +1409,15 @@ queue_take (SdQueue       *self,
             SdMessage    **out,
             guint          max,
             guint          wake_above,
-            guint         *backlog,
-            SdMessage    **retire,
-            guint          n_retire)
+            gboolean       arm,
+            int           *pushes)
 {
   SdQueuePrivate *priv = sd_queue_get_instance_private (self);
   Wakes wakes = { { NULL, }, NULL, 0, NULL };
-  SdMessage *drop[RELEASE_CHUNK];
-  Ring idle_drop = { NULL, 0, 0, 0 };
-  guint n_drop = 0;
   Ring *ring;
   guint n;
 
-  g_mutex_lock (&priv->lock);
-  for (guint i = 0; i < n_retire; i++)
-    ring_push_tail (&priv->release, retire[i]);
+  queue_lock (&priv->lock);
 
   if (priv->mode == SD_QUEUE_MODE_WORK)
     {
@@ -1378,16 +1429,16 @@ queue_take (SdQueue       *self,
   else
     ring = &subscription->ring;
 
-  if (backlog != NULL)
-    *backlog = ring->len;
-
   n = ring_pop_many (ring, out, max);
   g_atomic_int_set (&subscription->batch_left, (int) n);
 
-  if (ring->len == 0)
-    subscription->wake_above = 0;
-  else
+  if (ring->len > 0)
     subscription->wake_above = wake_above;
+  else
+    subscription->wake_above = arm ? 0 : G_MAXUINT;
+
+  if (pushes != NULL)
+    *pushes = g_atomic_int_get (&priv->pushes);
 
   admit_waiters_locked (priv, FALSE, &wakes);
 
@@ -1395,22 +1446,10 @@ queue_take (SdQueue       *self,
   if (priv->mode == SD_QUEUE_MODE_WORK && ring->len > 0 && n > 0)
     wake_one_locked (priv, &wakes);
 
-  /* Going idle: drop every retired reference; busy: only what producers left over */
-  if (n == 0)
-    {
-      idle_drop = priv->release;
-      memset (&priv->release, 0, sizeof priv->release);
-    }
-  else if (priv->release.len > RELEASE_MAX)
-    n_drop = ring_pop_many (&priv->release, drop, RELEASE_CHUNK);
   g_mutex_unlock (&priv->lock);
 
   if G_UNLIKELY (wakes.n > 0 || wakes.admitted != NULL)
     wakes_run (&wakes);
-
-  for (guint i = 0; i < n_drop; i++)
-    sd_message_unref (drop[i]);
-  ring_clear (&idle_drop);
 
   return n;
 }
@@ -1423,7 +1462,7 @@ queue_backlog (SdQueue      *self,
   SdQueuePrivate *priv = sd_queue_get_instance_private (self);
   guint backlog;
 
-  g_mutex_lock (&priv->lock);
+  queue_lock (&priv->lock);
   backlog = priv->mode == SD_QUEUE_MODE_WORK ? priv->ring.len : subscription->ring.len;
   g_mutex_unlock (&priv->lock);
 
@@ -1658,7 +1697,7 @@ scaler_poll (Scaler *scaler)
   /* With every slot busy, a push wakes the trigger only when it could grow */
   wake_above = scaler->concurrency < max ? threshold * scaler->concurrency : G_MAXUINT;
   n = queue_take (priv->source, priv->subscription, taken, MIN (free_slots, BATCH_MAX),
-                  wake_above, NULL, NULL, 0);
+                  wake_above, TRUE, NULL);
   g_atomic_int_set (&priv->subscription->batch_left, 0);
 
   for (guint i = 0; i < n; i++)
@@ -1687,15 +1726,6 @@ scaler_stop (Scaler *scaler)
 
 /* ---- the trigger ---- */
 
-/* Drops the second references of the messages handed out since the last take */
-static void
-drop_handed (SdQueueTriggerPrivate *priv)
-{
-  for (guint i = 0; i < priv->n_handed; i++)
-    sd_message_unref (priv->handed[i]);
-  priv->n_handed = 0;
-}
-
 static void
 sd_queue_trigger_dispose (GObject *object)
 {
@@ -1707,8 +1737,6 @@ sd_queue_trigger_dispose (GObject *object)
       scaler_stop (priv->scaler);
       g_clear_pointer (&priv->scaler, scaler_unref);
     }
-
-  drop_handed (priv);
 
   if (priv->subscription != NULL)
     {
@@ -1845,7 +1873,6 @@ sd_queue_trigger_teardown (SdTrigger *trigger,
   SdQueueTriggerPrivate *priv = sd_queue_trigger_get_instance_private (self);
 
   /* Every message taken and not handed out goes back, in order */
-  drop_handed (priv);
   queue_pause (priv->source, priv->subscription, priv->batch + priv->batch_pos,
                priv->batch_len - priv->batch_pos);
   priv->batch_pos = priv->batch_len = 0;
@@ -1866,13 +1893,100 @@ sd_queue_trigger_teardown (SdTrigger *trigger,
     }
 }
 
+/*
+ * A trigger keeping up with a fast producer empties its queue every few items. Going to
+ * sleep then costs both sides far more than the items themselves (the producer wakes the
+ * trigger's lane; the lane completes a wait), and taking the items one by one as they come
+ * makes both sides fight for the queue's lock. So a trigger that finds its queue empty right
+ * after a batch first watches the queue's push count for a moment, without the lock, as an
+ * adaptive mutex spins before it sleeps:
+ *
+ * - it waits for the next push at most its budget, between SPIN_MIN_US and SPIN_MAX_US: the
+ *   budget doubles each time a push came in time and halves each time none did, so that a
+ *   producer pushing now and then costs the trigger's CPU next to nothing;
+ * - once items come again, it lets up to COALESCE_ITEMS of them gather, for at most
+ *   COALESCE_US, and takes them together.
+ *
+ * It only happens with more than one CPU, and only while items flow: an idle trigger sleeps
+ * at once.
+ */
+#define SPIN_MAX_US 8
+#define SPIN_MIN_US 1
+#define COALESCE_ITEMS 32
+#define COALESCE_US 2
+#define SPIN_PAUSES 16
+
+/* Waits up to @budget_us microseconds for a push after the count @pushes, then lets a few
+ * more gather; returns whether any came */
+static gboolean
+spin_for_push (SdQueue *queue,
+               int      pushes,
+               gint64   budget_us)
+{
+  SdQueuePrivate *priv = sd_queue_get_instance_private (queue);
+  gint64 deadline = g_get_monotonic_time () + budget_us;
+  gboolean came = FALSE;
+
+  for (;;)
+    {
+      int seen = g_atomic_int_get (&priv->pushes) - pushes;
+
+      if (seen >= COALESCE_ITEMS)
+        return TRUE;
+
+      if (seen > 0 && !came)
+        {
+          /* The first came: from now on, gather */
+          came = TRUE;
+          deadline = g_get_monotonic_time () + COALESCE_US;
+        }
+      else if (g_get_monotonic_time () >= deadline)
+        return came;
+
+      /* Each look at the count takes its line from the producer: not too often */
+      for (guint i = 0; i < SPIN_PAUSES; i++)
+        cpu_relax ();
+    }
+}
+
+/* Takes the next batch into priv->batch; 0 when the queue has
+ * nothing for the trigger, which is then woken by the next push */
+static guint
+take_batch (SdQueueTriggerPrivate *priv)
+{
+  int pushes;
+  guint n;
+
+  n = queue_take (priv->source, priv->subscription, priv->batch, BATCH_MAX, G_MAXUINT,
+                  FALSE, &pushes);
+
+  if (n == 0)
+    {
+      if (priv->streaming && can_spin ())
+        {
+          if (spin_for_push (priv->source, pushes, priv->spin_budget_us))
+            priv->spin_budget_us = MIN (priv->spin_budget_us * 2, SPIN_MAX_US);
+          else
+            priv->spin_budget_us = MAX (priv->spin_budget_us / 2, SPIN_MIN_US);
+        }
+
+      /* The last take before a wait asks for a wake */
+      n = queue_take (priv->source, priv->subscription, priv->batch, BATCH_MAX, G_MAXUINT,
+                      TRUE, NULL);
+    }
+
+  priv->streaming = n > 0;
+
+  return n;
+}
+
 /* The hot path: hands out the batch; takes the next one under one lock */
 static SdMessage *
 sd_queue_trigger_poll (SdTrigger *trigger,
                        SdContext *context)
 {
-  SdQueueTriggerPrivate *priv = sd_queue_trigger_get_instance_private (SD_QUEUE_TRIGGER (trigger));
-
+  /* Called by the trigger base for this kind only: no type check per message */
+  SdQueueTriggerPrivate *priv = sd_queue_trigger_get_instance_private ((SdQueueTrigger *) trigger);
   SdMessage *message;
 
   if G_UNLIKELY (priv->batch_pos == priv->batch_len)
@@ -1884,21 +1998,20 @@ sd_queue_trigger_poll (SdTrigger *trigger,
         }
 
       priv->batch_pos = 0;
-      priv->batch_len = queue_take (priv->source, priv->subscription, priv->batch, BATCH_MAX,
-                                    G_MAXUINT, NULL, priv->handed, priv->n_handed);
-      priv->n_handed = 0;
+      priv->batch_len = take_batch (priv);
       if (priv->batch_len == 0)
         return NULL;
+      for (guint i = 0; i < MIN (priv->batch_len, PREFETCH_AHEAD); i++)
+        prefetch (priv->batch[i]);
     }
 
-  /* The trigger gets a reference; the second one is retired at the next take */
+  /* The trigger gets the batch's reference */
   message = priv->batch[priv->batch_pos++];
+  /* The producer wrote the messages on another CPU: fetch the next ones while this one is
+   * handled */
+  if (priv->batch_pos + PREFETCH_AHEAD - 1 < priv->batch_len)
+    prefetch (priv->batch[priv->batch_pos + PREFETCH_AHEAD - 1]);
   g_atomic_int_set (&priv->subscription->batch_left, (int) (priv->batch_len - priv->batch_pos));
-  if (priv->scaler == NULL && priv->n_handed < G_N_ELEMENTS (priv->handed))
-    {
-      priv->handed[priv->n_handed++] = message;
-      return sd_message_ref (message);
-    }
 
   return message;
 }
@@ -1994,6 +2107,7 @@ sd_queue_trigger_init (SdQueueTrigger *self)
   SdQueueTriggerPrivate *priv = sd_queue_trigger_get_instance_private (self);
 
   priv->concurrency = 1;
+  priv->spin_budget_us = SPIN_MAX_US;
 }
 
 /**

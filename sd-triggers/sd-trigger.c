@@ -58,6 +58,9 @@ typedef struct
   int               n_interceptors;       /* (atomic): length of @interceptors */
   gboolean          trace;                /* debug lines wanted: decided per generation */
 
+  const char       *name;                 /* (atomic) (nullable): the service name, cached
+                                           * by the first generation; see trigger_name() */
+
   /* The default wait: until sd_trigger_wake() or the end of the generation */
   GMutex            wake_lock;
   GTask            *waiter;               /* (owned) (nullable) (lock wake_lock) */
@@ -341,6 +344,17 @@ has_interceptors (SdTrigger *self)
   return ret;
 }
 
+/* The service name without a type check per message: cached once a generation runs (the
+ * daemon is built then, and the name can no longer change) */
+static inline const char *
+trigger_name (SdTrigger *self)
+{
+  SdTriggerPrivate *priv = sd_trigger_get_instance_private (self);
+  const char *name = g_atomic_pointer_get (&priv->name);
+
+  return G_LIKELY (name != NULL) ? name : sd_service_get_name (SD_SERVICE (self));
+}
+
 static void
 trace_dispatch (SdTrigger *self,
                 SdMessage *message)
@@ -371,7 +385,7 @@ call_sync_handler (SdTrigger  *self,
 {
   SdTriggerPrivate *priv = sd_trigger_get_instance_private (self);
   SdTriggerClass *klass = SD_TRIGGER_GET_CLASS (self);
-  SdDispatchScope scope = { message, sd_service_get_name (SD_SERVICE (self)), &priv->sequence };
+  SdDispatchScope scope = { message, trigger_name (self), &priv->sequence };
   SdDispatchScope *previous;
   gboolean ret;
 
@@ -590,7 +604,8 @@ run_continue (GTask *task)
       SdMessage *message;
       gboolean done;
 
-      if (g_cancellable_is_cancelled (G_CANCELLABLE (run->context)))
+      /* A context is its generation's cancellable (unchecked here: once per message) */
+      if (g_cancellable_is_cancelled ((GCancellable *) run->context))
         {
           run_return (task, NULL);
           return;
@@ -642,6 +657,8 @@ sd_trigger_run_async (SdService           *service,
 
   {
     SdTriggerPrivate *priv = sd_trigger_get_instance_private (self);
+
+    g_atomic_pointer_set (&priv->name, sd_service_get_name (service));
 
     /* Checking the log configuration per message would cost more than the message */
     priv->trace = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
@@ -857,7 +874,7 @@ handler_call_attempt (GTask *task)
 
   if (klass->handle_async != NULL && priv->handler == NULL)
     {
-      SdDispatchScope scope = { call->message, sd_service_get_name (SD_SERVICE (self)), &priv->sequence };
+      SdDispatchScope scope = { call->message, trigger_name (self), &priv->sequence };
       SdDispatchScope *previous = _sd_dispatch_scope_push (&scope);
 
       klass->handle_async (self, call->message, g_task_get_cancellable (task),
