@@ -53,8 +53,9 @@
  * items are flowing, it watches the queue for a few microseconds before it goes to sleep,
  * so that a trigger keeping up with a fast producer neither sleeps nor fights the producer
  * for the lock after every item; an idle trigger sleeps at once and costs no wake-up. The
- * trigger drops its reference to a message once the handler returns: a message (and its
- * payload) lives as long as the handler or anyone it passed the message to keeps one.
+ * trigger drops its references to the messages of a batch together, before it takes the
+ * next batch or waits: a message (and its payload) is released soon after its handler
+ * returns, unless the handler or anyone it passed the message to keeps a reference.
  *
  * With a #SdQueueTrigger:scaling-policy the trigger handles up to
  * #SdQueueTrigger:concurrency messages at once, growing and shrinking as the policy says.
@@ -164,6 +165,9 @@ typedef struct
                                      * until dispose */
   SdMessage       *batch[BATCH_MAX + 1];  /* (owned): [batch_pos, batch_len) taken, not
                                            * handed out; lane thread */
+  SdMessage       *handled[BATCH_MAX];    /* (owned): handed out from the current batch, a
+                                           * second reference each; see release_handled() */
+  guint            n_handled;
   guint            batch_pos;
   guint            batch_len;
   Scaler          *scaler;          /* (owned) (nullable): lane thread */
@@ -1726,6 +1730,21 @@ scaler_stop (Scaler *scaler)
 
 /* ---- the trigger ---- */
 
+/*
+ * The messages of a queue usually share their payload, whose reference count producers
+ * raise: if the trigger dropped each message after its handler, that count's cache line
+ * would travel between the two CPUs twice per message. So the trigger keeps a second
+ * reference to the messages it hands out and drops them together before its next take (and
+ * before it sleeps or stops): at most one batch is kept a little longer.
+ */
+static void
+release_handled (SdQueueTriggerPrivate *priv)
+{
+  for (guint i = 0; i < priv->n_handled; i++)
+    sd_message_unref (priv->handled[i]);
+  priv->n_handled = 0;
+}
+
 static void
 sd_queue_trigger_dispose (GObject *object)
 {
@@ -1737,6 +1756,8 @@ sd_queue_trigger_dispose (GObject *object)
       scaler_stop (priv->scaler);
       g_clear_pointer (&priv->scaler, scaler_unref);
     }
+
+  release_handled (priv);
 
   if (priv->subscription != NULL)
     {
@@ -1873,6 +1894,7 @@ sd_queue_trigger_teardown (SdTrigger *trigger,
   SdQueueTriggerPrivate *priv = sd_queue_trigger_get_instance_private (self);
 
   /* Every message taken and not handed out goes back, in order */
+  release_handled (priv);
   queue_pause (priv->source, priv->subscription, priv->batch + priv->batch_pos,
                priv->batch_len - priv->batch_pos);
   priv->batch_pos = priv->batch_len = 0;
@@ -1957,6 +1979,7 @@ take_batch (SdQueueTriggerPrivate *priv)
   int pushes;
   guint n;
 
+  release_handled (priv);
   n = queue_take (priv->source, priv->subscription, priv->batch, BATCH_MAX, G_MAXUINT,
                   FALSE, &pushes);
 
@@ -2012,6 +2035,12 @@ sd_queue_trigger_poll (SdTrigger *trigger,
   if (priv->batch_pos + PREFETCH_AHEAD - 1 < priv->batch_len)
     prefetch (priv->batch[priv->batch_pos + PREFETCH_AHEAD - 1]);
   g_atomic_int_set (&priv->subscription->batch_left, (int) (priv->batch_len - priv->batch_pos));
+
+  if (priv->n_handled < G_N_ELEMENTS (priv->handled))
+    {
+      priv->handled[priv->n_handled++] = message;
+      return sd_message_ref (message);
+    }
 
   return message;
 }

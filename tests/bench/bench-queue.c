@@ -31,7 +31,7 @@
 
 static guint64 n_messages = 2000000;
 static guint capacity = 65536;
-static guint n_runs = 3;
+static guint n_runs = 5;
 static gboolean work_mode = FALSE;
 
 /* ---- the floor: GAsyncQueue between two threads ---- */
@@ -243,7 +243,7 @@ main (int   argc,
   const GOptionEntry entries[] = {
     { "messages", 'm', 0, G_OPTION_ARG_INT64, &messages, "Messages per run (default 2000000)", "M" },
     { "capacity", 'c', 0, G_OPTION_ARG_INT, &capacity_arg, "Capacity of the queue (default 65536)", "N" },
-    { "runs", 'r', 0, G_OPTION_ARG_INT, &runs_arg, "Runs; the best counts (default 3)", "N" },
+    { "runs", 'r', 0, G_OPTION_ARG_INT, &runs_arg, "Runs; the best counts (default 5)", "N" },
     { "work", 'w', 0, G_OPTION_ARG_NONE, &work_mode, "Use a work queue instead of a broadcast one", NULL },
     G_OPTION_ENTRY_NULL
   };

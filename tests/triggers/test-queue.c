@@ -886,6 +886,85 @@ test_subclass (void)
   sd_test_shutdown_and_wait (daemon, &finished);
 }
 
+/* A trigger keeps no message it handled once it waits for the next: payloads go when the
+ * handlers are done with them */
+static gboolean
+count_messages_handler (SdTrigger  *trigger,
+                        SdMessage  *message,
+                        gpointer    user_data,
+                        GError    **error)
+{
+  g_atomic_int_inc ((int *) user_data);
+  g_main_context_wakeup (NULL);
+  return TRUE;
+}
+
+static void
+payload_finalized_cb (gpointer  data,
+                      GObject  *where_the_object_was)
+{
+  g_atomic_int_inc ((int *) data);
+  g_main_context_wakeup (NULL);
+}
+
+typedef struct
+{
+  int *value;
+  int  n;
+} IntWait;
+
+static gboolean
+int_reached (gpointer data)
+{
+  IntWait *wait = data;
+
+  return g_atomic_int_get (wait->value) >= wait->n;
+}
+
+static void
+test_handled_messages_released (void)
+{
+  g_autoptr(SdDaemon) daemon = sd_test_daemon_new ();
+  g_autoptr(SdQueue) queue = sd_queue_new (100, SD_QUEUE_MODE_BROADCAST);
+  SdTrigger *trigger;
+  int handled = 0, finalized = 0;
+  gboolean finished;
+
+  g_assert_true (sd_daemon_add_provider (daemon, SD_PROVIDER (queue), NULL));
+  trigger = g_object_new (SD_TYPE_QUEUE_TRIGGER, "name", "releaser", "source", queue,
+                          "lane", SD_LANE_ISOLATED, NULL);
+  sd_trigger_set_handler (trigger, count_messages_handler, &handled, NULL);
+  sd_test_add (daemon, SD_SERVICE (g_object_ref (trigger)));
+  sd_test_run_async (daemon, &finished);
+  sd_test_wait_state (SD_SERVICE (trigger), SD_SERVICE_STATE_HEALTHY);
+
+  /* One burst, then one message alone: after each, the trigger goes idle */
+  for (int round = 0; round < 2; round++)
+    {
+      int n = round == 0 ? 10 : 1;
+      IntWait wait = { &finalized, g_atomic_int_get (&finalized) + n };
+
+      for (int i = 0; i < n; i++)
+        {
+          GObject *payload = g_object_new (G_TYPE_OBJECT, NULL);
+          SdMessage *message = sd_message_new_for_object (payload);
+          g_autoptr(GError) error = NULL;
+
+          g_object_weak_ref (payload, payload_finalized_cb, &finalized);
+          g_object_unref (payload);
+          g_assert_true (sd_queue_push_message (queue, message, &error));
+          g_assert_no_error (error);
+          sd_message_unref (message);
+        }
+
+      sd_test_wait (int_reached, &wait);
+    }
+  g_assert_cmpint (g_atomic_int_get (&handled), ==, 11);
+
+  sd_test_shutdown_and_wait (daemon, &finished);
+  g_object_unref (trigger);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -903,6 +982,7 @@ main (int   argc,
   g_test_add_func ("/sd/triggers/queue/stop-start-keeps-items", test_stop_start_keeps_items);
   g_test_add_func ("/sd/triggers/queue/shutdown-requeues", test_shutdown_requeues);
   g_test_add_func ("/sd/triggers/queue/subclass", test_subclass);
+  g_test_add_func ("/sd/triggers/queue/handled-messages-released", test_handled_messages_released);
 
   return g_test_run ();
 }
