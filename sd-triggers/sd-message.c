@@ -89,6 +89,14 @@ static struct
 #define DEPOT_MAX 8
 
 #if defined(__SANITIZE_ADDRESS__)
+# define SHELL_ASAN 1
+#elif defined(__has_feature)
+# if __has_feature(address_sanitizer)
+#  define SHELL_ASAN 1
+# endif
+#endif
+
+#if defined(SHELL_ASAN)
 # include <sanitizer/asan_interface.h>
 # define SHELL_POISON(shell)   ASAN_POISON_MEMORY_REGION ((shell), sizeof (SdMessage))
 # define SHELL_UNPOISON(shell) ASAN_UNPOISON_MEMORY_REGION ((shell), sizeof (SdMessage))
@@ -239,7 +247,7 @@ shell_alloc (ThreadCache *cache)
   SHELL_UNPOISON (shell);
 
   /* The next shell was last written on the thread that freed it: start fetching it now */
-#if defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__GNUC__) && !defined(SHELL_ASAN)
   if (magazine->n > 0)
     __builtin_prefetch (magazine->shells[magazine->n - 1], 1);
 #endif
