@@ -1924,7 +1924,8 @@ sd_queue_trigger_teardown (SdTrigger *trigger,
  * adaptive mutex spins before it sleeps:
  *
  * - it waits for the next push at most its budget, between SPIN_MIN_US and SPIN_MAX_US: the
- *   budget doubles each time a push came in time and halves each time none did, so that a
+ *   budget doubles each time the watch ended with items for the trigger and halves each
+ *   time it did not (nothing came, or another consumer of a work queue took it), so that a
  *   producer pushing now and then costs the trigger's CPU next to nothing;
  * - once items come again, it lets up to COALESCE_ITEMS of them gather, for at most
  *   COALESCE_US, and takes them together.
@@ -1939,8 +1940,8 @@ sd_queue_trigger_teardown (SdTrigger *trigger,
 #define SPIN_PAUSES 16
 
 /* Waits up to @budget_us microseconds for a push after the count @pushes, then lets a few
- * more gather; returns whether any came */
-static gboolean
+ * more gather */
+static void
 spin_for_push (SdQueue *queue,
                int      pushes,
                gint64   budget_us)
@@ -1954,7 +1955,7 @@ spin_for_push (SdQueue *queue,
       int seen = g_atomic_int_get (&priv->pushes) - pushes;
 
       if (seen >= COALESCE_ITEMS)
-        return TRUE;
+        return;
 
       if (seen > 0 && !came)
         {
@@ -1963,7 +1964,7 @@ spin_for_push (SdQueue *queue,
           deadline = g_get_monotonic_time () + COALESCE_US;
         }
       else if (g_get_monotonic_time () >= deadline)
-        return came;
+        return;
 
       /* Each look at the count takes its line from the producer: not too often */
       for (guint i = 0; i < SPIN_PAUSES; i++)
@@ -1985,17 +1986,21 @@ take_batch (SdQueueTriggerPrivate *priv)
 
   if (n == 0)
     {
-      if (priv->streaming && can_spin ())
-        {
-          if (spin_for_push (priv->source, pushes, priv->spin_budget_us))
-            priv->spin_budget_us = MIN (priv->spin_budget_us * 2, SPIN_MAX_US);
-          else
-            priv->spin_budget_us = MAX (priv->spin_budget_us / 2, SPIN_MIN_US);
-        }
+      gboolean watched = priv->streaming && can_spin ();
+
+      if (watched)
+        spin_for_push (priv->source, pushes, priv->spin_budget_us);
 
       /* The last take before a wait asks for a wake */
       n = queue_take (priv->source, priv->subscription, priv->batch, BATCH_MAX, G_MAXUINT,
                       TRUE, NULL);
+
+      /* The watch paid if it ended with items for this trigger: in a work queue, another
+       * consumer may have taken them first */
+      if (watched && n > 0)
+        priv->spin_budget_us = MIN (priv->spin_budget_us * 2, SPIN_MAX_US);
+      else if (watched)
+        priv->spin_budget_us = MAX (priv->spin_budget_us / 2, SPIN_MIN_US);
     }
 
   priv->streaming = n > 0;
