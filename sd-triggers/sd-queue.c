@@ -1972,8 +1972,8 @@ spin_for_push (SdQueue *queue,
     }
 }
 
-/* Takes the next batch into priv->batch; 0 when the queue has
- * nothing for the trigger, which is then woken by the next push */
+/* Takes the next batch into priv->batch; 0 when the queue has nothing for the trigger,
+ * which is then woken by the next push */
 static guint
 take_batch (SdQueueTriggerPrivate *priv)
 {
@@ -2033,7 +2033,8 @@ sd_queue_trigger_poll (SdTrigger *trigger,
         prefetch (priv->batch[i]);
     }
 
-  /* The trigger gets the batch's reference */
+  /* The trigger base gets the batch's reference; a second one stays in priv->handled until
+   * release_handled() */
   message = priv->batch[priv->batch_pos++];
   /* The producer wrote the messages on another CPU: fetch the next ones while this one is
    * handled */
